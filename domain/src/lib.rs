@@ -1,0 +1,16 @@
+//! Forecourt's business logic, free of HTTP, storage and the browser.
+//!
+//! `edge` and `app` are thin shells that translate between the world and these types, so a rule
+//! written here holds identically on the server and in the client, and is tested natively.
+
+pub mod compression;
+pub mod money;
+pub mod problem;
+pub mod realtime;
+pub mod showroom;
+
+pub use money::Money;
+pub use problem::Problem;
+pub use showroom::stock_query::{Cursor, StockPage, StockQuery};
+pub use showroom::vehicle::{PriceChange, Vehicle, VehicleStatus};
+pub use showroom::vin::Vin;

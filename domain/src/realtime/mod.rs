@@ -1,0 +1,7 @@
+//! Live updates: room names and the message protocol shared by the edge and the app.
+
+pub mod protocol;
+pub mod room;
+
+pub use protocol::{RoomEvent, ServerMessage};
+pub use room::{RoomName, RoomNameError};

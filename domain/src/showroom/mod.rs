@@ -1,0 +1,5 @@
+//! Showroom & sales: stock, its search, and the identifiers that make a vehicle unique.
+
+pub mod stock_query;
+pub mod vehicle;
+pub mod vin;
