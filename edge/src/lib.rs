@@ -1,1 +1,21 @@
+//! Forecourt's edge: the HTTP API and realtime rooms, on Cloudflare Workers.
+//!
+//! This crate is a thin shell: it translates HTTP, D1, KV and Durable Objects to and from the
+//! types in `forecourt-domain`, where the rules live. Every request enters through [`fetch`],
+//! which adds the cross-cutting concerns (request id, problem+json errors, compression, security
+//! headers, one log line) around the route table in [`routes`].
 
+mod platform;
+mod realtime;
+mod routes;
+mod showroom;
+
+use platform::envelope;
+use worker::{event, Context, Env, Request, Response, Result};
+
+pub use realtime::room::Room;
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    envelope::serve(req, env, routes::dispatch).await
+}

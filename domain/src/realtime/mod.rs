@@ -1,5 +1,6 @@
 //! Live updates: room names and the message protocol shared by the edge and the app.
 
+pub mod history;
 pub mod protocol;
 pub mod room;
 

@@ -12,7 +12,12 @@ pub const PROTOCOL_VERSION: u32 = 1;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RoomEvent {
     /// A vehicle's price or status changed; `version` lets clients drop out-of-order updates.
-    VehicleUpdated { vehicle_id: String, price: Money, status: VehicleStatus, version: i64 },
+    VehicleUpdated {
+        vehicle_id: String,
+        price: Money,
+        status: VehicleStatus,
+        version: i64,
+    },
 }
 
 /// A message from the server to one socket.
@@ -20,13 +25,27 @@ pub enum RoomEvent {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// First message on a socket: who you are talking to and the room's newest sequence number.
-    Welcome { protocol: u32, room: String, last_seq: u64 },
+    Welcome {
+        protocol: u32,
+        room: String,
+        last_seq: u64,
+    },
     /// A room event with its per-room sequence number (strictly increasing, no gaps).
-    Event { room: String, seq: u64, event: RoomEvent },
+    Event {
+        room: String,
+        seq: u64,
+        event: RoomEvent,
+    },
     /// The resume point is older than the room's history: refetch the state over HTTP.
-    ResyncRequired { room: String, oldest_seq: u64 },
+    ResyncRequired {
+        room: String,
+        oldest_seq: u64,
+    },
     Pong,
-    Error { code: String, message: String },
+    Error {
+        code: String,
+        message: String,
+    },
 }
 
 /// A message from a client.
@@ -60,8 +79,15 @@ mod tests {
 
     #[test]
     fn round_trips_through_json() {
-        let message = ServerMessage::Welcome { protocol: PROTOCOL_VERSION, room: "vehicle:x".into(), last_seq: 0 };
+        let message = ServerMessage::Welcome {
+            protocol: PROTOCOL_VERSION,
+            room: "vehicle:x".into(),
+            last_seq: 0,
+        };
         let text = serde_json::to_string(&message).expect("serialisable");
-        assert_eq!(serde_json::from_str::<ServerMessage>(&text).ok(), Some(message));
+        assert_eq!(
+            serde_json::from_str::<ServerMessage>(&text).ok(),
+            Some(message)
+        );
     }
 }

@@ -1,0 +1,79 @@
+//! How long each kind of read may be served from the edge cache (the brief's TTLs).
+
+/// A kind of cached read; each write invalidates the kinds it changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheKind {
+    VehicleDetail,
+    ServiceHistory,
+    MaintenanceSchedule,
+    StockSearch,
+    UserList,
+    ReferenceTree,
+}
+
+impl CacheKind {
+    pub const fn ttl_seconds(self) -> u64 {
+        match self {
+            Self::VehicleDetail | Self::ServiceHistory => 60 * 60,
+            Self::MaintenanceSchedule => 30 * 60,
+            Self::StockSearch => 5 * 60,
+            Self::UserList => 60,
+            Self::ReferenceTree => 24 * 60 * 60,
+        }
+    }
+
+    /// The invalidation scope: a write bumps the scope's generation, retiring every key in it.
+    pub const fn scope(self) -> &'static str {
+        match self {
+            Self::VehicleDetail | Self::StockSearch => "stock",
+            Self::ServiceHistory => "service",
+            Self::MaintenanceSchedule => "maintenance",
+            Self::UserList => "users",
+            Self::ReferenceTree => "reference",
+        }
+    }
+
+    /// The KV key for `key` of this kind at `generation`.
+    pub fn key(self, generation: &str, key: &str) -> String {
+        let prefix = match self {
+            Self::VehicleDetail => "vehicle",
+            Self::ServiceHistory => "service-history",
+            Self::MaintenanceSchedule => "maintenance",
+            Self::StockSearch => "stock-search",
+            Self::UserList => "users",
+            Self::ReferenceTree => "reference",
+        };
+        format!("{prefix}:g{generation}:{key}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttls_follow_the_brief() {
+        assert_eq!(CacheKind::VehicleDetail.ttl_seconds(), 3600);
+        assert_eq!(CacheKind::ServiceHistory.ttl_seconds(), 3600);
+        assert_eq!(CacheKind::MaintenanceSchedule.ttl_seconds(), 1800);
+        assert_eq!(CacheKind::StockSearch.ttl_seconds(), 300);
+        assert_eq!(CacheKind::UserList.ttl_seconds(), 60);
+        assert_eq!(CacheKind::ReferenceTree.ttl_seconds(), 86_400);
+    }
+
+    #[test]
+    fn a_price_change_retires_both_detail_and_search_results() {
+        assert_eq!(
+            CacheKind::VehicleDetail.scope(),
+            CacheKind::StockSearch.scope()
+        );
+    }
+
+    #[test]
+    fn keys_change_with_the_generation() {
+        assert_ne!(
+            CacheKind::StockSearch.key("1", "make=BMW"),
+            CacheKind::StockSearch.key("2", "make=BMW")
+        );
+    }
+}

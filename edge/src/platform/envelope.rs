@@ -1,0 +1,144 @@
+//! The envelope around every request: request id, problem+json for the router's own errors,
+//! content negotiation for compression, security headers and one structured log line.
+
+use super::problem::ApiError;
+use forecourt_domain::compression;
+use std::future::Future;
+use worker::{Env, Request, Response, ResponseBody, Result};
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; \
+manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+pub async fn serve<F, Fut>(req: Request, env: Env, dispatch: F) -> Result<Response>
+where
+    F: FnOnce(Request, Env) -> Fut,
+    Fut: Future<Output = Result<Response>>,
+{
+    let started = js_sys::Date::now();
+    let request_id = request_id(&req);
+    let method = req.method().to_string();
+    let path = req.path();
+    let accept_encoding = req.headers().get("accept-encoding").ok().flatten();
+    let opt_out = req.headers().has("x-no-compression").unwrap_or(false);
+
+    let response = match dispatch(req, env).await {
+        Ok(response) => response,
+        Err(error) => {
+            worker::console_error!(
+                "{{\"request_id\":\"{request_id}\",\"unhandled\":{:?}}}",
+                error.to_string()
+            );
+            ApiError::Internal(error.to_string()).into_response()?
+        }
+    };
+    // A WebSocket handshake response must reach the client exactly as the room made it.
+    if response.status_code() == 101 {
+        log_line(&request_id, &method, &path, 101, started, None);
+        return Ok(response);
+    }
+    let response = problem_for_router_errors(response, &path)?;
+    let mut response = with_request_id_in_problem(response, &request_id).await?;
+    let headers = response.headers_mut();
+    headers.set("x-request-id", &request_id)?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("referrer-policy", "strict-origin-when-cross-origin")?;
+    headers.set(
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains; preload",
+    )?;
+    headers.set("content-security-policy", CONTENT_SECURITY_POLICY)?;
+    headers.set("x-frame-options", "DENY")?;
+    headers.set("cross-origin-opener-policy", "same-origin")?;
+    headers.set("vary", "accept-encoding")?;
+    let cache_status = headers.get("x-cache")?;
+
+    let content_type = headers.get("content-type")?.unwrap_or_default();
+    let body_len = match response.body() {
+        ResponseBody::Body(bytes) => bytes.len(),
+        _ => 0,
+    };
+    let encoding =
+        compression::negotiate(accept_encoding.as_deref(), &content_type, body_len, opt_out);
+    // The runtime compresses the body on the way out according to this header. Without one,
+    // Cloudflare's front line would compress every compressible body regardless of size or the
+    // client's opt-out; `identity` is how a Worker tells it not to.
+    response.headers_mut().set(
+        "content-encoding",
+        encoding.header_value().unwrap_or("identity"),
+    )?;
+    log_line(
+        &request_id,
+        &method,
+        &path,
+        response.status_code(),
+        started,
+        cache_status.as_deref(),
+    );
+    Ok(response)
+}
+
+/// Cloudflare's ray id when present (it ties our log to theirs), otherwise a random one.
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get("cf-ray")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| {
+            let high = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+            let low = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+            format!("{high:08x}{low:08x}")
+        })
+}
+
+/// The worker router answers unmatched paths and methods in plain text; the API speaks problem+json.
+fn problem_for_router_errors(response: Response, path: &str) -> Result<Response> {
+    let is_plain = response
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .is_none_or(|ct| ct.starts_with("text/plain"));
+    match response.status_code() {
+        404 if is_plain => ApiError::RouteNotFound(path.to_owned()).into_response(),
+        405 if is_plain => ApiError::MethodNotAllowed.into_response(),
+        _ => Ok(response),
+    }
+}
+
+/// Adds the request id to problem bodies so a user's bug report points at our log line.
+async fn with_request_id_in_problem(mut response: Response, request_id: &str) -> Result<Response> {
+    let is_problem = response
+        .headers()
+        .get("content-type")?
+        .is_some_and(|ct| ct == forecourt_domain::Problem::CONTENT_TYPE);
+    if !is_problem {
+        return Ok(response);
+    }
+    let mut body: serde_json::Value = response.json().await?;
+    body["request_id"] = serde_json::Value::String(request_id.to_owned());
+    let status = response.status_code();
+    let headers = response.headers().clone();
+    Ok(Response::from_bytes(serde_json::to_vec(&body)?)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+fn log_line(
+    request_id: &str,
+    method: &str,
+    path: &str,
+    status: u16,
+    started: f64,
+    cache: Option<&str>,
+) {
+    let line = serde_json::json!({
+        "request_id": request_id,
+        "method": method,
+        "route": path,
+        "status": status,
+        "duration_ms": js_sys::Date::now() - started,
+        "cache": cache,
+    });
+    worker::console_log!("{line}");
+}

@@ -1,0 +1,9 @@
+//! What every route shares: errors, the request envelope, bindings, caching, auth, health.
+
+pub mod auth;
+pub mod bindings;
+pub mod body;
+pub mod cache;
+pub mod envelope;
+pub mod health;
+pub mod problem;

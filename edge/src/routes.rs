@@ -1,0 +1,20 @@
+//! The API as a table: every route Forecourt's edge answers, in one place.
+
+use crate::platform::{health, problem::ApiError};
+use crate::realtime::connect;
+use crate::showroom::stock;
+use worker::{Env, Request, Response, Result, Router};
+
+pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
+    Router::new()
+        .get_async("/api/health", health::report)
+        .get_async("/api/vehicles", stock::list)
+        .get_async("/api/vehicles/:id", stock::detail)
+        .patch_async("/api/vehicles/:id", stock::change_price)
+        .get_async("/api/rooms/:room", connect::join)
+        .or_else_any_method_async("/api/*rest", |req, _| async move {
+            ApiError::RouteNotFound(req.path()).into_response()
+        })
+        .run(req, env)
+        .await
+}

@@ -1,0 +1,4 @@
+//! Showroom & sales: stock search, vehicle detail, price changes.
+
+pub mod stock;
+pub mod vehicle_records;

@@ -1,0 +1,116 @@
+//! Stock routes: search, detail and price changes (which go live to the vehicle's room).
+
+use super::vehicle_records;
+use crate::platform::auth::require_staff;
+use crate::platform::bindings;
+use crate::platform::body::read_json;
+use crate::platform::cache::{self, CacheStatus};
+use crate::platform::problem::{respond, ApiError, ApiResult};
+use crate::realtime::publish;
+use forecourt_domain::caching::CacheKind;
+use forecourt_domain::realtime::{RoomEvent, RoomName};
+use forecourt_domain::{Cursor, PriceChange, StockPage, StockQuery, Vehicle};
+use serde::Serialize;
+use worker::{Request, Response, Result, RouteContext};
+
+fn json_with_cache<T: Serialize>(value: &T, status: CacheStatus) -> ApiResult<Response> {
+    let mut response = Response::from_json(value)?;
+    response
+        .headers_mut()
+        .set("x-cache", status.header_value())?;
+    Ok(response)
+}
+
+fn vehicle_id(ctx: &RouteContext<()>) -> ApiResult<String> {
+    ctx.param("id")
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("route without :id".into()))
+}
+
+/// `GET /api/vehicles`: public stock, filtered, keyset-paginated, cached.
+pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(list_stock(req, ctx).await)
+}
+
+async fn list_stock(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let url = req.url()?;
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let query = StockQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|error| ApiError::InvalidInput {
+            field: error.field(),
+            detail: error.to_string(),
+        })?;
+    let db = bindings::database(&ctx.env)?;
+    let kv = bindings::cache(&ctx.env)?;
+    let (page, status) =
+        cache::read_through(&kv, CacheKind::StockSearch, &query.cache_key(), || async {
+            let (items, has_more) = vehicle_records::search(&db, &query).await?;
+            let next_cursor = has_more
+                .then(|| {
+                    items.last().map(|v| Cursor {
+                        after_id: v.id.clone(),
+                    })
+                })
+                .flatten();
+            Ok(StockPage { items, next_cursor })
+        })
+        .await?;
+    json_with_cache(&page, status)
+}
+
+/// `GET /api/vehicles/:id`: one public vehicle, cached.
+pub async fn detail(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(vehicle_detail(ctx).await)
+}
+
+async fn vehicle_detail(ctx: RouteContext<()>) -> ApiResult<Response> {
+    let id = vehicle_id(&ctx)?;
+    let db = bindings::database(&ctx.env)?;
+    let kv = bindings::cache(&ctx.env)?;
+    let (vehicle, status) = cache::read_through(&kv, CacheKind::VehicleDetail, &id, || async {
+        vehicle_records::find_public(&db, &id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound {
+                what: "vehicle",
+                id: id.clone(),
+            })
+    })
+    .await?;
+    json_with_cache::<Vehicle>(&vehicle, status)
+}
+
+/// `PATCH /api/vehicles/:id` with `{"price_cents": …, "expected_version": …}` (staff only).
+pub async fn change_price(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(apply_price_change(req, ctx).await)
+}
+
+async fn apply_price_change(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    require_staff(&req, &ctx.env)?;
+    let id = vehicle_id(&ctx)?;
+    let change: PriceChange = read_json(&mut req).await?;
+    let price = change.validate().map_err(|error| ApiError::InvalidInput {
+        field: "price_cents".into(),
+        detail: error.to_string(),
+    })?;
+    let db = bindings::database(&ctx.env)?;
+    let now = js_sys::Date::new_0()
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default();
+    let vehicle =
+        vehicle_records::update_price(&db, &id, price, change.expected_version, &now).await?;
+
+    // The write is committed: retire cached reads first so nobody sees the old price after this.
+    cache::invalidate(&bindings::cache(&ctx.env)?, CacheKind::StockSearch).await?;
+    let event = RoomEvent::VehicleUpdated {
+        vehicle_id: vehicle.id.clone(),
+        price: vehicle.price,
+        status: vehicle.status,
+        version: vehicle.version,
+    };
+    publish::to_room(&ctx.env, &RoomName::Vehicle(vehicle.id.clone()), &event).await;
+    Ok(Response::from_json(&vehicle)?)
+}

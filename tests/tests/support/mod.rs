@@ -1,0 +1,110 @@
+//! Shared by the integration test binaries: one real edge per binary, and small clients.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use forecourt_tests::{EdgeOptions, LocalEdge, LOCAL_STAFF_TOKEN};
+use reqwest::blocking::{Client, Response};
+use serde_json::Value;
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::time::Duration;
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn seed_sql() -> PathBuf {
+    std::env::var_os("FORECOURT_SEED_SQL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/forecourt/demo.sql"))
+}
+
+/// Starts `wrangler dev` with fresh local state, migrated and seeded.
+pub fn start_edge(name: &str) -> Result<LocalEdge, String> {
+    let seed = seed_sql();
+    if !seed.exists() {
+        return Err(format!(
+            "{} is missing: run the tests through `cargo xtask test`",
+            seed.display()
+        ));
+    }
+    let state_dir = root().join(format!("target/forecourt/{name}-state"));
+    let _ = std::fs::remove_dir_all(&state_dir);
+    LocalEdge::start(&EdgeOptions {
+        root: root(),
+        port: None,
+        state_dir,
+        seed_sql: Some(seed),
+        log_file: Some(root().join(format!("target/forecourt/{name}-wrangler.log"))),
+    })
+}
+
+pub struct Api {
+    pub base: String,
+    pub client: Client,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Self {
+        let client = Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_else(|_| Client::new());
+        Self {
+            base: base.to_owned(),
+            client,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .expect("the edge answers")
+    }
+
+    pub fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path);
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().expect("JSON body")
+    }
+
+    pub fn patch_price(&self, id: &str, body: &str) -> Response {
+        self.client
+            .patch(format!("{}/api/vehicles/{id}", self.base))
+            .header("authorization", format!("Bearer {LOCAL_STAFF_TOKEN}"))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .expect("the edge answers")
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.replacen("http://", "ws://", 1))
+    }
+}
+
+pub type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
+
+pub fn connect(url: &str) -> Socket {
+    let (mut socket, _) = tungstenite::connect(url).expect("WebSocket handshake");
+    if let MaybeTlsStream::Plain(stream) = socket.get_mut() {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout can be set");
+    }
+    socket
+}
+
+/// The next JSON text frame, skipping control frames.
+pub fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        match socket.read().expect("a message before the timeout") {
+            Message::Text(text) => return serde_json::from_str(&text).expect("JSON frame"),
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
