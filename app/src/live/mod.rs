@@ -1,0 +1,6 @@
+//! Live updates over WebSocket rooms: one connection per room, kept alive across network blips.
+
+pub mod backoff;
+mod connection;
+
+pub use connection::{LiveStatus, RoomConnection};

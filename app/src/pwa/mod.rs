@@ -1,0 +1,5 @@
+//! The installable-app side: service worker registration and the "new version" prompt.
+
+mod update;
+
+pub use update::UpdatePrompt;
