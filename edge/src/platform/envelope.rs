@@ -19,7 +19,7 @@ where
     let request_id = request_id(&req);
     let method = req.method().to_string();
     let path = req.path();
-    let accept_encoding = req.headers().get("accept-encoding").ok().flatten();
+    let accept_encoding = client_accept_encoding(&req);
     let opt_out = req.headers().has("x-no-compression").unwrap_or(false);
 
     let response = match dispatch(req, env).await {
@@ -76,6 +76,20 @@ where
         cache_status.as_deref(),
     );
     Ok(response)
+}
+
+/// What the client itself accepts. Cloudflare rewrites the `Accept-Encoding` a Worker sees to
+/// "br, gzip" and keeps the client's own value in `request.cf.clientAcceptEncoding`; deciding on
+/// the rewritten header would send brotli to clients that cannot read it.
+fn client_accept_encoding(req: &Request) -> Option<String> {
+    let cf = js_sys::Reflect::get(req.inner(), &"cf".into()).ok().filter(|cf| cf.is_object());
+    match cf {
+        Some(cf) => js_sys::Reflect::get(&cf, &"clientAcceptEncoding".into())
+            .ok()
+            .and_then(|value| value.as_string())
+            .filter(|value| !value.is_empty()),
+        None => req.headers().get("accept-encoding").ok().flatten(),
+    }
 }
 
 /// Cloudflare's ray id when present (it ties our log to theirs), otherwise a random one.

@@ -1,0 +1,42 @@
+// Shared by the end-to-end tests: Debian's Chromium through playwright-core, headless, with the
+// flags this machine's closed network needs (no background traffic that would be refused).
+import { chromium } from 'playwright-core';
+
+export const BASE_URL = process.env.FORECOURT_URL ?? 'http://127.0.0.1:8787';
+export const STAFF_TOKEN = process.env.FORECOURT_STAFF_TOKEN ?? 'dev-staff-token';
+export const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/// Fails the test on any uncaught page error or console error, so a broken page can't pass.
+export function watchForErrors(page) {
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}
+
+export async function changePrice(id, priceCents) {
+  const response = await fetch(`${BASE_URL}/api/vehicles/${id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${STAFF_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ price_cents: priceCents }),
+  });
+  if (response.status !== 200) throw new Error(`price change failed: ${response.status} ${await response.text()}`);
+  return response.json();
+}
