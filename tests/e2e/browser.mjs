@@ -1,24 +1,42 @@
 // Shared by the end-to-end tests: Debian's Chromium through playwright-core, headless, with the
 // flags this machine's closed network needs (no background traffic that would be refused).
 import { chromium } from 'playwright-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const BASE_URL = process.env.FORECOURT_URL ?? 'http://127.0.0.1:8787';
 export const STAFF_TOKEN = process.env.FORECOURT_STAFF_TOKEN ?? 'dev-staff-token';
 export const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
 
+const LAUNCH_OPTIONS = {
+  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-dev-shm-usage',
+  ],
+};
+
 export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-    ],
-  });
+  return chromium.launch(LAUNCH_OPTIONS);
+}
+
+/// A browser with a real profile: Chromium reports nothing as installable in incognito contexts.
+export async function launchWithProfile() {
+  const profile = await mkdtemp(join(tmpdir(), 'forecourt-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, { ...LAUNCH_OPTIONS, headless: true });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
 }
 
 /// Fails the test on any uncaught page error or console error, so a broken page can't pass.

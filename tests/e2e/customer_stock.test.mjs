@@ -2,7 +2,7 @@
 // shell available offline, IndexedDB keeps the stock, and a price change arrives live.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, watchForErrors, changePrice, BASE_URL, SCREENSHOTS } from './browser.mjs';
+import { launch, launchWithProfile, watchForErrors, changePrice, BASE_URL, SCREENSHOTS } from './browser.mjs';
 
 let browser;
 before(async () => {
@@ -68,7 +68,7 @@ test('a price change made elsewhere updates the open vehicle page live', async (
 });
 
 test('Chromium considers the app installable', async () => {
-  const context = await browser.newContext();
+  const { context, close } = await launchWithProfile();
   const page = await context.newPage();
   await page.goto(`${BASE_URL}/stock`);
   await page.getByTestId('vehicle-card').first().waitFor({ timeout: 30_000 });
@@ -78,5 +78,5 @@ test('Chromium considers the app installable', async () => {
   assert.deepEqual(installabilityErrors, []);
   const manifest = await cdp.send('Page.getAppManifest');
   assert.deepEqual(manifest.errors, []);
-  await context.close();
+  await close();
 });
