@@ -11,7 +11,7 @@ fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
@@ -33,7 +33,19 @@ pub fn status_label(status: VehicleStatus) -> &'static str {
 
 /// Fuel names arrive lower-case from the API ("petrol", "plug_in_hybrid").
 pub fn fuel_label(fuel: &str) -> String {
-    let spaced = fuel.replace('_', " ");
+    sentence_case(fuel)
+}
+
+/// Body types arrive lower-case ("estate", "suv"); abbreviations read in capitals.
+pub fn body_label(body: &str) -> String {
+    match body {
+        "suv" | "mpv" => body.to_ascii_uppercase(),
+        other => sentence_case(other),
+    }
+}
+
+fn sentence_case(raw: &str) -> String {
+    let spaced = raw.replace('_', " ");
     let mut chars = spaced.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -55,5 +67,11 @@ mod tests {
     #[wasm_bindgen_test]
     fn fuel_names_read_as_words() {
         assert_eq!(fuel_label("plug_in_hybrid"), "Plug in hybrid");
+    }
+
+    #[wasm_bindgen_test]
+    fn body_abbreviations_read_in_capitals() {
+        assert_eq!(body_label("suv"), "SUV");
+        assert_eq!(body_label("estate"), "Estate");
     }
 }

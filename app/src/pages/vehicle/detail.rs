@@ -130,7 +130,7 @@ fn VehicleView(
                 <Spec term="Year" value=vehicle.year.to_string()/>
                 <Spec term="Mileage" value=format::kilometres(vehicle.mileage_km)/>
                 <Spec term="Fuel" value=format::fuel_label(&vehicle.fuel)/>
-                <Spec term="Body" value=vehicle.body.clone()/>
+                <Spec term="Body" value=format::body_label(&vehicle.body)/>
                 <Spec term="Colour" value=vehicle.colour.clone()/>
                 <Spec term="Trim" value=vehicle.trim.clone()/>
                 <Spec term="VIN" value=vehicle.vin.to_string()/>
