@@ -1,22 +1,11 @@
 //! How numbers and states read on screen.
 
+use forecourt_domain::money::group_thousands;
 use forecourt_domain::VehicleStatus;
 
 /// `42300` → `"42,300 km"`: the grouping matches how [`forecourt_domain::Money`] prints prices.
 pub fn kilometres(km: u32) -> String {
     format!("{} km", group_thousands(u64::from(km)))
-}
-
-fn group_thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    grouped
 }
 
 /// The words a customer reads for a status (the API's snake_case names are for machines).

@@ -18,6 +18,19 @@ impl Money {
     }
 }
 
+/// `1234567` → `"1,234,567"`: the grouping used for every number shown to people.
+pub fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    grouped
+}
+
 /// Whole units with thousands separators, e.g. `€24,990` or `€24,990.50`.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -25,14 +38,7 @@ impl fmt::Display for Money {
         let abs = self.0.unsigned_abs();
         let units = abs / 100;
         let cents = abs % 100;
-        let digits = units.to_string();
-        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(ch);
-        }
+        let grouped = group_thousands(units);
         if cents == 0 {
             write!(f, "{sign}€{grouped}")
         } else {

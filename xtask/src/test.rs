@@ -124,26 +124,35 @@ fn layer(
     Ok(())
 }
 
+/// Crates that only make sense in a browser or the Workers runtime; they are linted for wasm32
+/// and tested in the browser and integration layers.
+const WASM_ONLY: [&str; 2] = ["forecourt-app", "forecourt-edge"];
+
+fn excluding<'a>(crates: &'a [&'a str]) -> impl Iterator<Item = &'a str> {
+    crates.iter().flat_map(|name| ["--exclude", name])
+}
+
+/// Formatting and clippy are part of "green": a lint failure fails the layer like a test would.
+fn lint(tools: &Tools) -> Result<u64> {
+    let mut failures = 0;
+    let checks: [Vec<&str>; 3] = [
+        vec!["fmt", "--all", "--check"],
+        ["clippy", "--workspace", "--all-targets"].into_iter().chain(excluding(&WASM_ONLY)).chain(["--", "-D", "warnings"]).collect(),
+        ["clippy", "--target", "wasm32-unknown-unknown", "--all-targets", "-p", WASM_ONLY[0], "-p", WASM_ONLY[1], "--", "-D", "warnings"].to_vec(),
+    ];
+    for args in checks {
+        failures += run_counted(tools.command("cargo").args(&args))?.failed;
+    }
+    Ok(failures)
+}
+
 fn native(tools: &Tools) -> Result<Counts> {
+    let lint_failures = lint(tools)?;
     let mut counts = run_counted(
-        tools
-            .command("cargo")
-            .args(["fmt", "--all", "--check"])
-            .arg("--message-format=short"),
+        tools.command("cargo").args(["test", "--workspace"]).args(excluding(&WASM_ONLY)).args(["--exclude", "forecourt-tests"]),
     )?;
-    // fmt reports no tests; only its failure counts.
-    counts.passed = 0;
-    let tests = run_counted(tools.command("cargo").args([
-        "test",
-        "-p",
-        "forecourt-domain",
-        "-p",
-        "xtask",
-    ]))?;
-    Ok(Counts {
-        passed: tests.passed,
-        failed: tests.failed + counts.failed,
-    })
+    counts.failed += lint_failures;
+    Ok(counts)
 }
 
 fn wasm_in_browser(tools: &Tools) -> Result<Counts> {

@@ -54,9 +54,13 @@ pub fn build_into(tools: &Tools, staging: &Path) -> Result<()> {
         "sw",
     )?;
     let sw_wasm = sw_js.replace(".js", "_bg.wasm");
+    // The id covers every precached file's bytes: any change to the shell installs a new worker.
     let mut hasher = Sha256::new();
     for path in &precache {
         hasher.update(path.as_bytes());
+        if let Ok(bytes) = fs::read(staging.join(path.trim_start_matches('/'))) {
+            hasher.update(&bytes);
+        }
     }
     hasher.update(sw_js.as_bytes());
     let build_id = format!("{:x}", hasher.finalize())[..12].to_owned();
