@@ -5,6 +5,7 @@
 
 pub mod caching;
 pub mod compression;
+pub mod identity;
 pub mod money;
 pub mod problem;
 pub mod realtime;

@@ -1,0 +1,7 @@
+//! Who is asking: roles, principals, access tokens and password-hash records.
+
+pub mod password;
+pub mod role;
+pub mod token;
+
+pub use role::{Principal, Role};
