@@ -1,5 +1,6 @@
 //! The API as a table: every route Forecourt's edge answers, in one place.
 
+use crate::identity::sessions;
 use crate::platform::{health, problem::ApiError};
 use crate::realtime::connect;
 use crate::showroom::stock;
@@ -8,6 +9,10 @@ use worker::{Env, Request, Response, Result, Router};
 pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
     Router::new()
         .get_async("/api/health", health::report)
+        .post_async("/api/auth/login", sessions::login)
+        .post_async("/api/auth/refresh", sessions::refresh)
+        .post_async("/api/auth/logout", sessions::logout)
+        .get_async("/api/auth/me", sessions::me)
         .get_async("/api/vehicles", stock::list)
         .get_async("/api/vehicles/:id", stock::detail)
         .patch_async("/api/vehicles/:id", stock::change_price)

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const BASE_URL = process.env.FORECOURT_URL ?? 'http://127.0.0.1:8787';
-export const STAFF_TOKEN = process.env.FORECOURT_STAFF_TOKEN ?? 'dev-staff-token';
+export const DEMO_PASSWORD = process.env.FORECOURT_DEMO_PASSWORD ?? 'forecourt-demo-2026';
 export const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
 
 const LAUNCH_OPTIONS = {
@@ -49,10 +49,23 @@ export function watchForErrors(page) {
   return errors;
 }
 
+/// Signs in as a demo account through the API and returns its access token.
+export async function login(email) {
+  const response = await fetch(`${BASE_URL}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+  });
+  if (response.status !== 200) throw new Error(`login as ${email} failed: ${response.status} ${await response.text()}`);
+  return (await response.json()).access_token;
+}
+
+/// Changes a price as the admin, as staff would from the back office.
 export async function changePrice(id, priceCents) {
+  const token = await login('admin@forecourt.example');
   const response = await fetch(`${BASE_URL}/api/vehicles/${id}`, {
     method: 'PATCH',
-    headers: { authorization: `Bearer ${STAFF_TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ price_cents: priceCents }),
   });
   if (response.status !== 200) throw new Error(`price change failed: ${response.status} ${await response.text()}`);

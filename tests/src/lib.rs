@@ -10,8 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The staff token local instances accept (dev and tests only; production uses a secret).
-pub const LOCAL_STAFF_TOKEN: &str = "dev-staff-token";
+/// The key local instances sign access tokens with (dev and tests only; production sets the
+/// `TOKEN_SIGNING_KEY` secret). Tests may mint tokens with it to reach edge cases like expiry.
+pub const LOCAL_TOKEN_SIGNING_KEY: &str = "local-development-signing-key-not-for-production";
+
+/// The password of every demo account (see README).
+pub const DEMO_PASSWORD: &str = "forecourt-demo-2026";
 
 /// How long a cold `wrangler dev` may take to answer its first health check.
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
@@ -118,7 +122,7 @@ impl LocalEdge {
         .args(["--inspector-port", &free_port()?.to_string()])
         .args(["--show-interactive-dev-session=false", "--persist-to"])
         .arg(&options.state_dir)
-        .args(["--var", &format!("STAFF_API_TOKEN:{LOCAL_STAFF_TOKEN}")]);
+        .args(["--var", &format!("TOKEN_SIGNING_KEY:{LOCAL_TOKEN_SIGNING_KEY}")]);
         if let Some(log) = &options.log_file {
             let file = std::fs::File::create(log)
                 .map_err(|e| format!("creating {}: {e}", log.display()))?;

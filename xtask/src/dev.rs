@@ -2,7 +2,7 @@
 
 use crate::process::run;
 use crate::{build, local_edge, toolchain, Result};
-use forecourt_tests::LOCAL_STAFF_TOKEN;
+use forecourt_tests::DEMO_PASSWORD;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,8 +50,13 @@ pub fn run_dev(args: &[String]) -> Result<()> {
     let url = edge.base_url().to_owned();
     println!(
         "\n  Forecourt is running.\n\n    App:     {url}/\n    Stock:   {url}/stock\n    API:     {url}/api/vehicles\n    Health:  {url}/api/health\n\n  \
-         Change a price live (open {url}/vehicles/veh-00001 first):\n    curl -X PATCH {url}/api/vehicles/veh-00001 \\\n      \
-         -H 'authorization: Bearer {LOCAL_STAFF_TOKEN}' -H 'content-type: application/json' \\\n      -d '{{\"price_cents\": 1999900}}'\n\n  \
+         Demo accounts (password {DEMO_PASSWORD}): admin@forecourt.example, manager.north@forecourt.example, \
+         sales.north@forecourt.example, advisor.north@forecourt.example, tech.north@forecourt.example, alex@example.com …\n\n  \
+         Change a price live (open {url}/vehicles/veh-00002 first):\n    \
+         TOKEN=$(curl -s {url}/api/auth/login -H 'content-type: application/json' \\\n      \
+         -d '{{\"email\":\"admin@forecourt.example\",\"password\":\"{DEMO_PASSWORD}\"}}' | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')\n    \
+         curl -X PATCH {url}/api/vehicles/veh-00002 -H \"authorization: Bearer $TOKEN\" \\\n      \
+         -H 'content-type: application/json' -d '{{\"price_cents\": 1999900}}'\n\n  \
          Ctrl-C stops everything.\n"
     );
     let stop = Arc::new(AtomicBool::new(false));

@@ -1,6 +1,6 @@
 //! Starting the local edge (wrangler dev) for `dev` and for the end-to-end layer of `test`.
 
-use crate::demo_data;
+use crate::demo;
 use crate::Result;
 use forecourt_tests::{EdgeOptions, LocalEdge};
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ pub fn write_seed_sql(root: &Path) -> Result<PathBuf> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     }
-    std::fs::write(&path, demo_data::seed_sql())
+    std::fs::write(&path, demo::seed_sql())
         .map_err(|e| format!("writing {}: {e}", path.display()))?;
     Ok(path)
 }
@@ -25,7 +25,7 @@ pub fn start(
     let seed_sql = write_seed_sql(root)?;
     println!(
         "== local edge: migrating D1, loading {} demo vehicles, starting wrangler dev",
-        demo_data::VEHICLE_COUNT
+        demo::VEHICLE_COUNT
     );
     LocalEdge::start(&EdgeOptions {
         root: root.to_path_buf(),

@@ -2,7 +2,7 @@
 //! `cargo xtask dev` (install, build, seed, run) and `cargo xtask test` (install, run every layer).
 
 mod build;
-mod demo_data;
+mod demo;
 mod dev;
 mod local_edge;
 mod process;
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Some("build") => toolchain::ensure_build_tools().and_then(|tools| build::all(&tools)),
         Some("deploy") => dev::deploy(&args[1..]),
         Some("demo-sql") => {
-            print!("{}", demo_data::seed_sql());
+            print!("{}", demo::seed_sql());
             Ok(())
         }
         Some("web-pipeline") => web_pipeline::run_as_trunk_hook(),

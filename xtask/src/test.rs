@@ -185,7 +185,7 @@ fn end_to_end(tools: &Tools) -> Result<Counts> {
             .command("node")
             .args(["--test", "--test-concurrency=1", "tests/e2e/"])
             .env("FORECOURT_URL", edge.base_url())
-            .env("FORECOURT_STAFF_TOKEN", forecourt_tests::LOCAL_STAFF_TOKEN),
+            .env("FORECOURT_DEMO_PASSWORD", forecourt_tests::DEMO_PASSWORD),
     );
     drop(edge);
     counts

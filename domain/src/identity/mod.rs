@@ -2,6 +2,7 @@
 
 pub mod password;
 pub mod role;
+pub mod throttle;
 pub mod token;
 
 pub use role::{Principal, Role};

@@ -4,6 +4,8 @@ pub mod auth;
 pub mod bindings;
 pub mod body;
 pub mod cache;
+pub mod clock;
+pub mod crypto;
 pub mod envelope;
 pub mod health;
 pub mod problem;

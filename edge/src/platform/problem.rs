@@ -21,8 +21,16 @@ pub enum ApiError {
     },
     #[error("the request body is larger than {limit} bytes")]
     BodyTooLarge { limit: usize },
-    #[error("this action needs a staff token")]
+    #[error("sign in first: this needs a valid access token")]
     Unauthenticated,
+    #[error("the access token has expired; refresh it")]
+    TokenExpired,
+    #[error("the email or password is wrong")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("too many attempts; try again in {retry_after} seconds")]
+    TooManyRequests { retry_after: u64 },
     #[error("the record changed since you read it")]
     Conflict { current: serde_json::Value },
     #[error("this endpoint upgrades to a WebSocket; send 'Upgrade: websocket'")]
@@ -74,9 +82,12 @@ impl ApiError {
             Self::BodyTooLarge { .. } => {
                 Problem::new(413, "body-too-large", "Request body too large").with_detail(detail)
             }
-            Self::Unauthenticated => {
+            Self::Unauthenticated | Self::TokenExpired => {
                 Problem::new(401, "unauthenticated", "Authentication required").with_detail(detail)
             }
+            Self::InvalidCredentials => Problem::new(401, "invalid-credentials", "Sign-in failed").with_detail(detail),
+            Self::Forbidden(_) => Problem::new(403, "forbidden", "Not allowed").with_detail(detail),
+            Self::TooManyRequests { .. } => Problem::new(429, "too-many-requests", "Too many requests").with_detail(detail),
             Self::Conflict { .. } => {
                 Problem::new(409, "version-conflict", "Edit conflict").with_detail(detail)
             }
@@ -103,8 +114,11 @@ impl ApiError {
         let status = self.problem().status;
         let headers = Headers::new();
         headers.set("content-type", Problem::CONTENT_TYPE)?;
-        if let Self::Unauthenticated = self {
-            headers.set("www-authenticate", "Bearer")?;
+        match &self {
+            Self::Unauthenticated => headers.set("www-authenticate", "Bearer")?,
+            Self::TokenExpired => headers.set("www-authenticate", "Bearer error=\"invalid_token\", error_description=\"expired\"")?,
+            Self::TooManyRequests { retry_after } => headers.set("retry-after", &retry_after.to_string())?,
+            _ => {}
         }
         if let Self::UpgradeRequired = self {
             headers.set("upgrade", "websocket")?;

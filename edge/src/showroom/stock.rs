@@ -1,10 +1,12 @@
 //! Stock routes: search, detail and price changes (which go live to the vehicle's room).
 
 use super::vehicle_records;
-use crate::platform::auth::require_staff;
+use crate::platform::auth::require_role;
+use forecourt_domain::identity::Role;
 use crate::platform::bindings;
 use crate::platform::body::read_json;
 use crate::platform::cache::{self, CacheStatus};
+use crate::platform::clock::now_rfc3339;
 use crate::platform::problem::{respond, ApiError, ApiResult};
 use crate::realtime::publish;
 use forecourt_domain::caching::CacheKind;
@@ -88,7 +90,7 @@ pub async fn change_price(req: Request, ctx: RouteContext<()>) -> Result<Respons
 }
 
 async fn apply_price_change(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
-    require_staff(&req, &ctx.env)?;
+    let principal = require_role(&req, &ctx.env, &[Role::Sales, Role::Manager, Role::Admin]).await?;
     let id = vehicle_id(&ctx)?;
     let change: PriceChange = read_json(&mut req).await?;
     let price = change.validate().map_err(|error| ApiError::InvalidInput {
@@ -96,12 +98,14 @@ async fn apply_price_change(mut req: Request, ctx: RouteContext<()>) -> ApiResul
         detail: error.to_string(),
     })?;
     let db = bindings::database(&ctx.env)?;
-    let now = js_sys::Date::new_0()
-        .to_iso_string()
-        .as_string()
-        .unwrap_or_default();
-    let vehicle =
-        vehicle_records::update_price(&db, &id, price, change.expected_version, &now).await?;
+    // Staff price only their own location's stock (admins every location's).
+    let location = vehicle_records::location_of(&db, &id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound { what: "vehicle", id: id.clone() })?;
+    if !principal.works_at(&location) {
+        return Err(ApiError::Forbidden("this vehicle belongs to another location".into()));
+    }
+    let vehicle = vehicle_records::update_price(&db, &id, price, change.expected_version, &now_rfc3339()).await?;
 
     // The write is committed: retire cached reads first so nobody sees the old price after this.
     cache::invalidate(&bindings::cache(&ctx.env)?, CacheKind::StockSearch).await?;

@@ -115,6 +115,18 @@ pub async fn find_public(db: &D1Database, id: &str) -> ApiResult<Option<Vehicle>
     row.map(Vehicle::try_from).transpose()
 }
 
+#[derive(Deserialize)]
+struct LocationOf {
+    location_id: String,
+}
+
+/// Which location a vehicle (public or not) belongs to.
+pub async fn location_of(db: &D1Database, id: &str) -> ApiResult<Option<String>> {
+    let row: Option<LocationOf> =
+        db.prepare("SELECT location_id FROM vehicles WHERE id = ?1").bind(&[JsValue::from_str(id)])?.first(None).await?;
+    Ok(row.map(|r| r.location_id))
+}
+
 async fn find_any(db: &D1Database, id: &str) -> ApiResult<Option<Vehicle>> {
     let sql = format!("{SELECT_VEHICLE} WHERE v.id = ?1");
     let row: Option<VehicleRow> = db

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
-use forecourt_tests::{EdgeOptions, LocalEdge, LOCAL_STAFF_TOKEN};
+use forecourt_tests::{EdgeOptions, LocalEdge, DEMO_PASSWORD};
 use reqwest::blocking::{Client, Response};
 use serde_json::Value;
 use std::net::TcpStream;
@@ -71,10 +71,29 @@ impl Api {
         response.json().expect("JSON body")
     }
 
+    /// Signs in as a demo account and returns its access token.
+    pub fn login(&self, email: &str) -> String {
+        let response = self
+            .client
+            .post(format!("{}/api/auth/login", self.base))
+            .json(&serde_json::json!({"email": email, "password": DEMO_PASSWORD}))
+            .send()
+            .expect("the edge answers");
+        assert_eq!(response.status(), 200, "login as {email}");
+        let tokens: Value = response.json().expect("tokens");
+        tokens["access_token"].as_str().expect("an access token").to_owned()
+    }
+
+    /// Changes a price as the admin (who may price stock at every location).
     pub fn patch_price(&self, id: &str, body: &str) -> Response {
+        let token = self.login("admin@forecourt.example");
+        self.patch_price_as(&token, id, body)
+    }
+
+    pub fn patch_price_as(&self, token: &str, id: &str, body: &str) -> Response {
         self.client
             .patch(format!("{}/api/vehicles/{id}", self.base))
-            .header("authorization", format!("Bearer {LOCAL_STAFF_TOKEN}"))
+            .header("authorization", format!("Bearer {token}"))
             .header("content-type", "application/json")
             .body(body.to_owned())
             .send()
