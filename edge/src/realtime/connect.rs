@@ -1,9 +1,15 @@
 //! `GET /api/rooms/:room`: checks who may join, then hands the WebSocket to the room.
+//!
+//! A client with an `Authorization: Bearer` header is checked here, before the upgrade, so a
+//! refusal is a plain `401`/`403`/`404` problem. Browsers cannot set that header on a WebSocket:
+//! an anonymous upgrade to a room that is not public is handed to the room unauthenticated, and
+//! the room waits 5 s for a `{"type":"auth","token":…}` message before closing it.
 
-use super::ROOM_ORIGIN;
+use super::access::{self, AuthError};
+use super::{headers as internal, ROOM_ORIGIN};
 use crate::platform::bindings;
 use crate::platform::problem::{respond, ApiError, ApiResult};
-use crate::showroom::vehicle_records;
+use forecourt_domain::realtime::access::{Decision, Denial};
 use forecourt_domain::realtime::RoomName;
 use worker::{Headers, Method, Request, RequestInit, Response, Result, RouteContext};
 
@@ -13,23 +19,27 @@ pub async fn join(req: Request, ctx: RouteContext<()>) -> Result<Response> {
 
 async fn join_room(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let raw = ctx.param("room").cloned().unwrap_or_default();
-    let room = RoomName::parse(&raw).map_err(|error| ApiError::InvalidInput {
-        field: "room".into(),
-        detail: error.to_string(),
-    })?;
-    authorize(&room, &ctx).await?;
-    let is_upgrade = req
-        .headers()
-        .get("upgrade")?
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let room = RoomName::parse(&raw)
+        .map_err(|error| ApiError::InvalidInput { field: "room".into(), detail: error.to_string() })?;
+    let is_upgrade = req.headers().get("upgrade")?.is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let bearer = req.headers().get("authorization")?.and_then(|value| value.strip_prefix("Bearer ").map(str::to_owned));
+    let principal = match bearer {
+        Some(token) => Some(access::verify(&ctx.env, &token).map_err(|error| match error {
+            AuthError::Token(_) | AuthError::NoKey => ApiError::Unauthenticated,
+        })?),
+        None => None,
+    };
+    let grant = match access::check(&ctx.env, &room, principal.as_ref()).await {
+        Decision::Allow(grant) => Some(grant),
+        // The browser will authenticate over the socket; the room checks again then.
+        Decision::Deny(Denial::SignInRequired) if is_upgrade => None,
+        Decision::Deny(Denial::NotFound) => return Err(ApiError::NotFound { what: "room", id: room.to_string() }),
+        Decision::Deny(Denial::SignInRequired | Denial::Forbidden) => return Err(ApiError::RoomForbidden),
+    };
     if !is_upgrade {
         return Err(ApiError::UpgradeRequired);
     }
-    let after = req
-        .url()?
-        .query_pairs()
-        .find(|(k, _)| k == "after")
-        .map(|(_, v)| v.into_owned());
+    let after = req.url()?.query_pairs().find(|(k, _)| k == "after").map(|(_, v)| v.into_owned());
     let after = match after {
         Some(raw) => Some(raw.parse::<u64>().map_err(|_| ApiError::InvalidInput {
             field: "after".into(),
@@ -44,30 +54,22 @@ async fn join_room(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     }
     let headers = Headers::new();
     headers.set("upgrade", "websocket")?;
+    headers.set(internal::ROOM, &room.to_string())?;
+    if let Some(principal) = &principal {
+        headers.set(internal::PRINCIPAL, &to_json(principal)?)?;
+    }
+    if let Some(grant) = &grant {
+        headers.set(internal::GRANT, &to_json(grant)?)?;
+    }
+    if let Some(address) = req.headers().get("cf-connecting-ip")? {
+        headers.set(internal::ADDRESS, &address)?;
+    }
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
-    let stub = bindings::rooms(&ctx.env)?
-        .id_from_name(&room.to_string())?
-        .get_stub()?;
-    Ok(stub
-        .fetch_with_request(Request::new_with_init(&url, &init)?)
-        .await?)
+    let stub = bindings::rooms(&ctx.env)?.id_from_name(&room.to_string())?.get_stub()?;
+    Ok(stub.fetch_with_request(Request::new_with_init(&url, &init)?).await?)
 }
 
-/// Who may join which room. Until accounts exist (issue 4) only public rooms are open:
-/// the room of a vehicle customers can see. Every other room is refused, not left open.
-async fn authorize(room: &RoomName, ctx: &RouteContext<()>) -> ApiResult<()> {
-    match room {
-        RoomName::Vehicle(id) => {
-            let db = bindings::database(&ctx.env)?;
-            vehicle_records::find_public(&db, id)
-                .await?
-                .map(|_| ())
-                .ok_or_else(|| ApiError::NotFound {
-                    what: "vehicle",
-                    id: id.clone(),
-                })
-        }
-        _ => Err(ApiError::RoomForbidden),
-    }
+fn to_json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|error| ApiError::Internal(error.to_string()))
 }
