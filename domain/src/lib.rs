@@ -3,6 +3,7 @@
 //! `edge` and `app` are thin shells that translate between the world and these types, so a rule
 //! written here holds identically on the server and in the client, and is tested natively.
 
+pub mod analytics;
 pub mod caching;
 pub mod compression;
 pub mod identity;
