@@ -11,6 +11,7 @@ use super::seasonality;
 use super::series::TimeSeries;
 use augurs_core::{Fit, Predict};
 use augurs_ets::{trend::AutoETSTrendModel, AutoETS};
+use augurs_mstl::stlrs::{MstlParams, StlParams};
 use augurs_mstl::MSTLModel;
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -92,7 +93,12 @@ pub fn forecast(values: &[f64], horizon: usize, season: usize) -> Result<Forecas
     let n = values.len();
     let model_result = if season >= 2 && n >= 2 * season + MIN_ETS_POINTS {
         let trend = AutoETSTrendModel::from(AutoETS::non_seasonal());
-        let model = MSTLModel::new(vec![season], trend);
+        // Robust STL iterations: one anomaly in the history must not be repeated every season.
+        let mut stl = StlParams::new();
+        stl.robust(true);
+        let mut params = MstlParams::new();
+        params.stl_params(stl);
+        let model = MSTLModel::new(vec![season], trend).mstl_params(params);
         model.fit(values).ok().and_then(|fitted| intervals(&fitted, horizon)).map(|points| (ModelKind::MstlEts, points))
     } else if n >= MIN_ETS_POINTS {
         AutoETS::non_seasonal()
