@@ -201,6 +201,28 @@ impl LocalEdge {
     }
 }
 
+impl LocalEdge {
+    /// Stops wrangler and starts it again on the same port with the same state directory, as a
+    /// restart of the runtime would: what D1, KV and the Durable Objects stored is kept, every
+    /// open connection drops. `options` names the state directory and (a new) log file; its
+    /// port and seed are ignored (the port stays, nothing is seeded twice).
+    pub fn restart(&mut self, options: &EdgeOptions) -> Result<(), String> {
+        self.stop();
+        let fresh = Self::start(&EdgeOptions {
+            root: options.root.clone(),
+            port: Some(self.port()),
+            state_dir: options.state_dir.clone(),
+            seed_sql: None,
+            log_file: options.log_file.clone(),
+        })?;
+        let stopped = std::mem::replace(self, fresh);
+        // Already stopped and reaped: its Drop would signal a process group that is gone (and
+        // whose id the system may have handed to someone else).
+        std::mem::forget(stopped);
+        Ok(())
+    }
+}
+
 impl Drop for LocalEdge {
     fn drop(&mut self) {
         self.stop();

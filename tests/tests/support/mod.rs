@@ -2,7 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
-use forecourt_tests::{EdgeOptions, LocalEdge, DEMO_PASSWORD};
+use forecourt_domain::identity::{token, Principal, Role};
+use forecourt_tests::{EdgeOptions, LocalEdge, DEMO_PASSWORD, LOCAL_TOKEN_SIGNING_KEY};
 use reqwest::blocking::{Client, Response};
 use serde_json::Value;
 use std::net::TcpStream;
@@ -126,4 +127,79 @@ pub fn next_json(socket: &mut Socket) -> Value {
             other => panic!("unexpected frame {other:?}"),
         }
     }
+}
+
+/// An access token for `subject`, signed with the local key (what `/api/auth/login` would issue,
+/// without paying for a password hash per test).
+pub fn mint_token(subject: &str, role: Role, locations: &[&str], customer: Option<&str>) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let principal = Principal {
+        subject: subject.to_owned(),
+        role,
+        location_ids: locations.iter().map(|l| (*l).to_owned()).collect(),
+        customer_id: customer.map(str::to_owned),
+    };
+    token::sign(&token::Claims::for_principal(&principal, now), LOCAL_TOKEN_SIGNING_KEY.as_bytes())
+}
+
+/// Opens a WebSocket with `Authorization: Bearer <token>`; `Err(status)` when the edge refuses
+/// the upgrade.
+pub fn connect_as(url: &str, token: &str) -> Result<Socket, u16> {
+    use tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request().expect("a WebSocket URL");
+    request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("a header value"));
+    match tungstenite::connect(request) {
+        Ok((mut socket, _)) => {
+            set_timeout(&mut socket, Duration::from_secs(10));
+            Ok(socket)
+        }
+        Err(tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(other) => panic!("WebSocket handshake failed: {other}"),
+    }
+}
+
+pub fn set_timeout(socket: &mut Socket, timeout: Duration) {
+    if let MaybeTlsStream::Plain(stream) = socket.get_mut() {
+        stream.set_read_timeout(Some(timeout)).expect("timeout can be set");
+    }
+}
+
+pub fn send_json(socket: &mut Socket, value: &Value) {
+    socket.send(Message::text(value.to_string())).expect("the socket is open");
+}
+
+/// The next JSON frame whose `type` is `kind`, skipping others.
+pub fn next_of_type(socket: &mut Socket, kind: &str) -> Value {
+    loop {
+        let message = next_json(socket);
+        if message["type"] == kind {
+            return message;
+        }
+    }
+}
+
+/// Reads until the server closes; returns the close code and reason.
+pub fn expect_close(socket: &mut Socket) -> (u16, String) {
+    loop {
+        match socket.read() {
+            Ok(Message::Close(Some(frame))) => return (u16::from(frame.code), frame.reason.to_string()),
+            Ok(Message::Close(None)) => return (1005, String::new()),
+            Ok(_) => continue,
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+                return (1006, String::new())
+            }
+            Err(error) => panic!("expected a close frame, got {error}"),
+        }
+    }
+}
+
+/// Restarts the edge started by [`start_edge`] with `name`, keeping its state directory.
+pub fn restart_edge(edge: &mut LocalEdge, name: &str) -> Result<(), String> {
+    edge.restart(&EdgeOptions {
+        root: root(),
+        port: None,
+        state_dir: root().join(format!("target/forecourt/{name}-state")),
+        seed_sql: None,
+        log_file: Some(root().join(format!("target/forecourt/{name}-wrangler-restarted.log"))),
+    })
 }
