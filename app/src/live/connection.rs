@@ -1,6 +1,11 @@
 //! One room's WebSocket, reconnected with backoff and resumed from the last sequence number seen.
+//!
+//! Signed-in rooms get the access token as the first message (browsers cannot set headers on a
+//! WebSocket); what the person sends while the connection is down waits in an [`Outbox`] and
+//! goes out, in order, once the room welcomes us again.
 
 use super::backoff;
+use super::outbox::Outbox;
 use crate::api;
 use forecourt_domain::realtime::protocol::ClientMessage;
 use forecourt_domain::realtime::ServerMessage;
@@ -47,7 +52,15 @@ struct Inner {
     closed: bool,
     /// Coming back online should not wait out a 30 s backoff.
     on_online: Option<Closure<dyn FnMut()>>,
+    /// Gives the current access token for rooms that are not public (it may have been refreshed
+    /// since the last connection).
+    token: Option<TokenSource>,
+    /// Welcomed on the current socket: messages can go out directly.
+    live: bool,
+    outbox: Outbox,
 }
+
+type TokenSource = Rc<dyn Fn() -> Option<String>>;
 
 /// A socket and the callbacks it holds: they must live exactly as long as the socket.
 struct Socket {
@@ -73,6 +86,26 @@ impl RoomConnection {
         deliver: impl Fn(ServerMessage) + 'static,
         report: impl Fn(LiveStatus) + 'static,
     ) -> Self {
+        Self::open_inner(room, None, deliver, report)
+    }
+
+    /// Joins a room that needs a signed-in person; `token` is asked for the access token on
+    /// every (re)connect, so a refreshed token is used.
+    pub fn open_signed_in(
+        room: String,
+        token: impl Fn() -> Option<String> + 'static,
+        deliver: impl Fn(ServerMessage) + 'static,
+        report: impl Fn(LiveStatus) + 'static,
+    ) -> Self {
+        Self::open_inner(room, Some(Rc::new(token)), deliver, report)
+    }
+
+    fn open_inner(
+        room: String,
+        token: Option<TokenSource>,
+        deliver: impl Fn(ServerMessage) + 'static,
+        report: impl Fn(LiveStatus) + 'static,
+    ) -> Self {
         let inner = Rc::new(RefCell::new(Inner {
             room,
             deliver: Rc::new(deliver),
@@ -84,12 +117,36 @@ impl RoomConnection {
             welcomed_at: 0,
             closed: false,
             on_online: None,
+            token,
+            live: false,
+            outbox: Outbox::default(),
         }));
         watch_online(&inner);
         let report = inner.borrow().report.clone();
         report(LiveStatus::Connecting);
         connect(&inner);
         Self { inner }
+    }
+
+    /// Sends `message` now when live, or keeps it until the room welcomes us again.
+    pub fn send(&self, message: ClientMessage) {
+        let mut inner = self.inner.borrow_mut();
+        let socket = inner.socket.as_ref().map(|s| s.ws.clone());
+        match socket.filter(|ws| inner.live && ws.ready_state() == WebSocket::OPEN) {
+            Some(ws) => {
+                // Kept until acknowledged, in case the socket drops before the room has it.
+                inner.outbox.sent_live(&message);
+                if let Ok(text) = serde_json::to_string(&message) {
+                    let _ = ws.send_with_str(&text);
+                }
+            }
+            None => inner.outbox.push(message),
+        }
+    }
+
+    /// How many messages wait for the connection (for a "will send when online" hint).
+    pub fn pending(&self) -> usize {
+        self.inner.borrow().outbox.len()
     }
 
     pub fn close(&self) {
@@ -100,8 +157,7 @@ impl RoomConnection {
             socket.shut();
         }
         if let (Some(listener), Some(window)) = (inner.on_online.take(), web_sys::window()) {
-            let _ = window
-                .remove_event_listener_with_callback("online", listener.as_ref().unchecked_ref());
+            let _ = window.remove_event_listener_with_callback("online", listener.as_ref().unchecked_ref());
         }
     }
 }
@@ -140,12 +196,7 @@ fn connect(this: &Rc<RefCell<Inner>>) {
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // A failed handshake fires `error` and then `close`, so `close` alone drives the retries.
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    this.borrow_mut().socket = Some(Socket {
-        ws,
-        _on_message: on_message,
-        _on_close: on_close,
-        heartbeat: None,
-    });
+    this.borrow_mut().socket = Some(Socket { ws, _on_message: on_message, _on_close: on_close, heartbeat: None });
 }
 
 fn receive(this: &Rc<RefCell<Inner>>, text: &str) {
@@ -157,8 +208,30 @@ fn receive(this: &Rc<RefCell<Inner>>, text: &str) {
         let mut inner = this.borrow_mut();
         let welcomed = matches!(message, ServerMessage::Welcome { .. });
         match &message {
+            ServerMessage::AuthRequired { .. } => {
+                let token = inner.token.as_ref().and_then(|source| source());
+                match (token, inner.socket.as_ref()) {
+                    (Some(token), Some(socket)) => {
+                        let auth = ClientMessage::Auth { token };
+                        if let Ok(text) = serde_json::to_string(&auth) {
+                            let _ = socket.ws.send_with_str(&text);
+                        }
+                    }
+                    // Nobody is signed in: the room will close us; the backoff retries later.
+                    _ => leptos::logging::warn!("room {} needs a signed-in person", inner.room),
+                }
+            }
             ServerMessage::Welcome { last_seq, .. } => {
                 inner.attempt = 0;
+                inner.live = true;
+                let queued = inner.outbox.flush();
+                if let Some(socket) = inner.socket.as_ref() {
+                    for message in queued {
+                        if let Ok(text) = serde_json::to_string(&message) {
+                            let _ = socket.ws.send_with_str(&text);
+                        }
+                    }
+                }
                 inner.welcomed_at = *last_seq;
                 // A new subscriber starts from now; a resuming one keeps its place so the
                 // replay that follows the welcome is not skipped.
@@ -172,7 +245,14 @@ fn receive(this: &Rc<RefCell<Inner>>, text: &str) {
                 // The app refetches over HTTP; from here on, follow the room from its present.
                 inner.last_seq = Some(inner.welcomed_at);
             }
-            ServerMessage::Pong | ServerMessage::Error { .. } => {}
+            ServerMessage::Ack { id, .. } => inner.outbox.acknowledged(id),
+            // Presence, typing, unread counts, history and errors are for the page to show.
+            ServerMessage::Presence { .. }
+            | ServerMessage::Typing { .. }
+            | ServerMessage::Unread { .. }
+            | ServerMessage::History { .. }
+            | ServerMessage::Pong
+            | ServerMessage::Error { .. } => {}
         }
         (inner.deliver.clone(), inner.report.clone(), welcomed)
     };
@@ -199,6 +279,7 @@ fn start_heartbeat(inner: &mut Inner) {
 fn dropped(this: &Rc<RefCell<Inner>>) {
     let report = {
         let mut inner = this.borrow_mut();
+        inner.live = false;
         if let Some(socket) = inner.socket.take() {
             socket.shut();
         }
@@ -248,10 +329,7 @@ fn watch_online(this: &Rc<RefCell<Inner>>) {
             connect(&this);
         }
     });
-    if window
-        .add_event_listener_with_callback("online", listener.as_ref().unchecked_ref())
-        .is_ok()
-    {
+    if window.add_event_listener_with_callback("online", listener.as_ref().unchecked_ref()).is_ok() {
         this.borrow_mut().on_online = Some(listener);
     }
 }

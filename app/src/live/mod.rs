@@ -2,5 +2,6 @@
 
 pub mod backoff;
 mod connection;
+pub mod outbox;
 
 pub use connection::{LiveStatus, RoomConnection};
