@@ -1,6 +1,7 @@
 //! `cargo xtask …`: the developer commands of Forecourt. A newcomer needs two of them:
 //! `cargo xtask dev` (install, build, seed, run) and `cargo xtask test` (install, run every layer).
 
+mod bench;
 mod build;
 mod demo;
 mod dev;
@@ -21,6 +22,7 @@ usage: cargo xtask <command>
   deploy [wrangler args…]    build, then `wrangler deploy` (needs Cloudflare credentials)
   demo-sql                   print the deterministic demo data as SQL
   web-pipeline               (Trunk's post_build hook) app + service worker wasm into the staging dir
+  bench analytics [FILE.csv] forecast/detector/lead-score quality tables and 1M-point timings
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some("web-pipeline") => web_pipeline::run_as_trunk_hook(),
+        Some("bench") => bench::run(&args[1..]),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);
