@@ -338,7 +338,7 @@ fn throughput() -> crate::Result<()> {
         let ms = started.elapsed().as_secs_f64() * 1e3;
         let base = *naive_ms.get_or_insert(ms);
         let f1 = score_events(&found, &labelled, 1).f1;
-        println!("| {detector} | {ms:.0} ms | {:.1} M | {:.1} | {f1:.2} |", MILLION as f64 / ms / 1e3, ms / base);
+        println!("| {detector} | {ms:.0} ms | {} | {:.1} | {f1:.2} |", rate(MILLION, ms), ms / base);
     }
     // Change points are judged on a series that has them: noise with a level shift of 3–6 sd
     // every 1,000–3,000 points. BOCPD keeps a posterior per run length, so it is timed on a
