@@ -10,6 +10,7 @@ pub mod identity;
 pub mod money;
 pub mod problem;
 pub mod realtime;
+pub mod workshop;
 pub mod showroom;
 
 pub use money::Money;

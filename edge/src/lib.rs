@@ -10,6 +10,7 @@ mod platform;
 mod realtime;
 mod routes;
 mod showroom;
+mod workshop;
 
 use platform::envelope;
 use worker::{event, Context, Env, Request, Response, Result};

@@ -1,9 +1,10 @@
 //! The API as a table: every route Forecourt's edge answers, in one place.
 
 use crate::identity::sessions;
-use crate::platform::{health, problem::ApiError};
+use crate::platform::{audit, health, problem::ApiError};
 use crate::realtime::connect;
 use crate::showroom::stock;
+use crate::workshop::work_orders;
 use worker::{Env, Request, Response, Result, Router};
 
 pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
@@ -16,6 +17,10 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .get_async("/api/vehicles", stock::list)
         .get_async("/api/vehicles/:id", stock::detail)
         .patch_async("/api/vehicles/:id", stock::change_price)
+        .get_async("/api/work-orders", work_orders::list)
+        .get_async("/api/work-orders/:id", work_orders::detail)
+        .post_async("/api/work-orders/:id/transitions", work_orders::transition)
+        .get_async("/api/audit", audit::list)
         .get_async("/api/rooms/:room", connect::join)
         .or_else_any_method_async("/api/*rest", |req, _| async move {
             ApiError::RouteNotFound(req.path()).into_response()

@@ -151,19 +151,11 @@ fn all_public_stock(api: &Api, filter: &str) -> Vec<Value> {
 
 /// Ids of demo vehicles with `status`, read from the seed the server was loaded with.
 fn seeded_ids_with_status(status: &str) -> Vec<String> {
+    // The seed writes one vehicle row per line: ('veh-00001', 'VIN', …, 'available', 1, '…'),
     let seed = std::fs::read_to_string(support::seed_sql()).expect("seed SQL");
     seed.lines()
-        .filter(|line| {
-            line.starts_with("INSERT OR IGNORE INTO vehicles")
-                && line.contains(&format!("'{status}', 1,"))
-        })
-        .filter_map(|line| {
-            line.split("VALUES ('")
-                .nth(1)?
-                .split('\'')
-                .next()
-                .map(str::to_owned)
-        })
+        .filter(|line| line.starts_with("('veh-") && line.contains(&format!("'{status}', 1,")))
+        .filter_map(|line| line.trim_start_matches("('").split('\'').next().map(str::to_owned))
         .collect()
 }
 

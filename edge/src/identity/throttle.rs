@@ -2,7 +2,7 @@
 
 use crate::platform::clock::now_rfc3339;
 use crate::platform::problem::{ApiError, ApiResult};
-use forecourt_domain::identity::throttle::Throttle;
+use forecourt_domain::identity::throttle::{Throttle, FREE_FAILURES, FREE_FAILURES_PER_ADDRESS};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -39,7 +39,8 @@ pub async fn check(db: &D1Database, keys: &[String], now: u64) -> ApiResult<()> 
 
 pub async fn record_failure(db: &D1Database, keys: &[String], now: u64) -> ApiResult<()> {
     for key in keys {
-        let next = load(db, key).await?.after_failure(now);
+        let free = if key.starts_with("ip:") { FREE_FAILURES_PER_ADDRESS } else { FREE_FAILURES };
+        let next = load(db, key).await?.after_failure(now, free);
         db.prepare(
             "INSERT INTO login_throttle (key, failures, locked_until, updated_at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, updated_at = excluded.updated_at",

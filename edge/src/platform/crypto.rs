@@ -1,6 +1,6 @@
 //! The runtime's WebCrypto: randomness and PBKDF2 at native speed (wasm would be ~10× slower).
 
-use forecourt_domain::identity::password::{PasswordRecord, HASH_BYTES, ITERATIONS, SALT_BYTES};
+use forecourt_domain::identity::password::{PasswordRecord, HASH_BYTES};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use sha2::{Digest, Sha256};
 use wasm_bindgen::{JsCast, JsValue};
@@ -50,12 +50,6 @@ pub async fn pbkdf2(password: &str, salt: &[u8], iterations: u32) -> Result<Vec<
     Reflect::set(&params, &"iterations".into(), &JsValue::from(iterations))?;
     let bits = JsFuture::from(subtle.derive_bits_with_object(&params, &key, (HASH_BYTES * 8) as u32)?).await?;
     Ok(Uint8Array::new(&bits).to_vec())
-}
-
-pub async fn hash_password(password: &str) -> Result<PasswordRecord, CryptoError> {
-    let salt = random_bytes(SALT_BYTES)?;
-    let hash = pbkdf2(password, &salt, ITERATIONS).await?;
-    Ok(PasswordRecord { iterations: ITERATIONS, salt, hash })
 }
 
 pub async fn verify_password(password: &str, record: &PasswordRecord) -> Result<bool, CryptoError> {

@@ -1,5 +1,6 @@
 //! What every route shares: errors, the request envelope, bindings, caching, auth, health.
 
+pub mod audit;
 pub mod auth;
 pub mod bindings;
 pub mod body;

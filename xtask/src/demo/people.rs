@@ -26,6 +26,8 @@ pub const ACCOUNTS: &[Account] = &[
     ("usr-tech-north", "tech.north@forecourt.example", "Taylor Torque", "technician", Some("service"), &["loc-north"], None),
     ("usr-tech2-north", "tech2.north@forecourt.example", "Quinn Spanner", "technician", Some("service"), &["loc-north"], None),
     ("usr-tech-city", "tech.city@forecourt.example", "Drew Diag", "technician", Some("service"), &["loc-city"], None),
+    ("usr-advisor-south", "advisor.south@forecourt.example", "Blair Booking", "advisor", Some("service"), &["loc-south"], None),
+    ("usr-tech-south", "tech.south@forecourt.example", "Rowan Ratchet", "technician", Some("service"), &["loc-south"], None),
     ("usr-customer-alex", "alex@example.com", "Alex Morgan", "customer", None, &[], Some("cus-00001")),
     ("usr-customer-sam", "sam@example.com", "Sam Patel", "customer", None, &[], Some("cus-00002")),
 ];

@@ -75,10 +75,6 @@ impl Insert {
         self.rows.push(format!("({})", literals.join(", ")));
     }
 
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
     pub fn write_to(&self, out: &mut String) {
         for chunk in self.rows.chunks(ROWS_PER_STATEMENT) {
             let _ = writeln!(out, "INSERT OR IGNORE INTO {} ({}) VALUES\n{};", self.table, self.columns.join(", "), chunk.join(",\n"));

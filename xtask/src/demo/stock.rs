@@ -36,7 +36,7 @@ pub const LOCATIONS: [Location; 3] = [
 ];
 
 /// make, world manufacturer identifier, model, body, fuel, new price in whole euros, trims.
-type ModelLine = (
+pub(super) type ModelLine = (
     &'static str,
     &'static str,
     &'static str,
@@ -46,7 +46,7 @@ type ModelLine = (
     &'static [&'static str],
 );
 
-const CATALOG: &[ModelLine] = &[
+pub(super) const CATALOG: &[ModelLine] = &[
     (
         "Volkswagen",
         "WVW",
@@ -265,7 +265,7 @@ const CATALOG: &[ModelLine] = &[
     ),
 ];
 
-const COLOURS: &[&str] = &[
+pub(super) const COLOURS: &[&str] = &[
     "Pure White",
     "Deep Black",
     "Moonstone Grey",
@@ -275,7 +275,7 @@ const COLOURS: &[&str] = &[
     "Racing Green",
     "Graphite",
 ];
-const FEATURES: &[&str] = &[
+pub(super) const FEATURES: &[&str] = &[
     "Adaptive cruise control",
     "Heated seats",
     "Apple CarPlay",
@@ -291,7 +291,7 @@ const FEATURES: &[&str] = &[
     "Head-up display",
 ];
 /// ISO 3779 model-year codes for 2016..=2026.
-const YEAR_CODES: [(u16, char); 11] = [
+pub(super) const YEAR_CODES: [(u16, char); 11] = [
     (2016, 'G'),
     (2017, 'H'),
     (2018, 'J'),
@@ -324,7 +324,7 @@ pub struct DemoVehicle {
     pub status: VehicleStatus,
 }
 
-fn vin(rng: &mut ChaCha8Rng, wmi: &str, year_code: char, serial: usize) -> String {
+pub(super) fn vin(rng: &mut ChaCha8Rng, wmi: &str, year_code: char, serial: usize) -> String {
     let mut chars: Vec<char> = wmi.chars().collect();
     for _ in 0..5 {
         chars.push(VIN_ALPHABET[rng.random_range(0..VIN_ALPHABET.len())] as char);
@@ -332,7 +332,8 @@ fn vin(rng: &mut ChaCha8Rng, wmi: &str, year_code: char, serial: usize) -> Strin
     chars.push('0'); // check digit, filled in below
     chars.push(year_code);
     chars.push(VIN_ALPHABET[rng.random_range(0..23)] as char); // plant: a letter
-    chars.extend(format!("{:06}", 100_000 + serial * 37).chars());
+    // Six digits; callers pass disjoint serial ranges (stock, owned, sold) so VINs never collide.
+    chars.extend(format!("{:06}", serial % 1_000_000).chars());
     let draft: String = chars.iter().collect();
     // The draft only uses the VIN alphabet and is 17 long, so a check digit always exists.
     chars[8] = check_digit(&draft).unwrap_or('0');
