@@ -71,3 +71,40 @@ export async function changePrice(id, priceCents) {
   if (response.status !== 200) throw new Error(`price change failed: ${response.status} ${await response.text()}`);
   return response.json();
 }
+
+const AXE_SOURCE = new URL('../../node_modules/axe-core/axe.min.js', import.meta.url).pathname;
+/// WCAG 2.1 A and AA: the level the product promises.
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/// Runs axe-core on the page as it is now and fails with a readable list of what it found.
+export async function assertAccessible(page, where) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ path: AXE_SOURCE });
+  }
+  const { violations } = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+    WCAG_TAGS,
+  );
+  const found = violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join('\n    ')}`,
+  );
+  if (found.length > 0) throw new Error(`axe-core found ${found.length} violation(s) on ${where}:\n  ${found.join('\n  ')}`);
+}
+
+/// Every request the context makes, the service worker's included (its precache would count as
+/// a download too). Returns the live list of URL paths.
+export function recordRequests(context) {
+  const paths = [];
+  context.on('request', (request) => paths.push(new URL(request.url()).pathname));
+  return paths;
+}
+
+/// Waits until the service worker has installed and controls the page.
+export async function serviceWorkerInCharge(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+    }
+  });
+}

@@ -2,7 +2,7 @@
 // shell available offline, IndexedDB keeps the stock, and a price change arrives live.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, launchWithProfile, watchForErrors, changePrice, BASE_URL, SCREENSHOTS } from './browser.mjs';
+import { launch, launchWithProfile, watchForErrors, changePrice, assertAccessible, BASE_URL, SCREENSHOTS } from './browser.mjs';
 
 let browser;
 before(async () => {
@@ -22,6 +22,7 @@ test('stock stays visible after going offline and reloading', async () => {
   await cards.first().waitFor({ timeout: 30_000 });
   const onlineCount = await cards.count();
   assert.ok(onlineCount > 0, 'stock is listed');
+  await assertAccessible(page, '/stock');
 
   // The service worker must control the page before the network goes away.
   await page.evaluate(async () => {
@@ -37,6 +38,7 @@ test('stock stays visible after going offline and reloading', async () => {
   await cards.first().waitFor({ timeout: 30_000 });
   assert.equal(await cards.count(), onlineCount, 'the same stock is shown offline');
   await page.getByTestId('offline-banner').waitFor({ timeout: 10_000 });
+  await assertAccessible(page, '/stock offline');
   await page.screenshot({ path: new URL('customer-stock-offline.png', SCREENSHOTS).pathname, fullPage: false });
 
   await context.setOffline(false);
@@ -54,6 +56,7 @@ test('a price change made elsewhere updates the open vehicle page live', async (
   const price = page.getByTestId('vehicle-price');
   await price.waitFor({ timeout: 30_000 });
   await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
+  await assertAccessible(page, 'vehicle page');
   const id = new URL(page.url()).pathname.split('/').pop();
 
   const updated = await changePrice(id, 1_234_500);

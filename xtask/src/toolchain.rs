@@ -11,12 +11,16 @@ use std::process::Command;
 const TRUNK_VERSION: &str = "0.21.14";
 /// worker-build matching the `worker` crate in Cargo.lock.
 const WORKER_BUILD_VERSION: &str = "0.8.7";
+/// The lazy-route splitter verified with Leptos 0.8 (../shared/BUILD-NOTES.md).
+const WASM_SPLIT_CRATE: &str = "wasm_split_cli_support";
+const WASM_SPLIT_VERSION: &str = "0.2.4";
 
 /// Paths and environment of the installed tools.
 pub struct Tools {
     pub root: PathBuf,
     pub wasm_bindgen: PathBuf,
     pub wasm_opt: PathBuf,
+    pub wasm_split: PathBuf,
     pub esbuild: PathBuf,
     pub trunk: PathBuf,
     pub worker_build: PathBuf,
@@ -58,15 +62,12 @@ fn step(what: &str, present: bool) -> bool {
 
 /// The wasm-bindgen version Cargo.lock resolved; the CLI must match it exactly.
 pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
-    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
-        .map_err(|e| format!("reading Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("reading Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines
-                .next()
-                .and_then(|l| l.strip_prefix("version = \""))
-                .and_then(|v| v.strip_suffix('"'))
+            if let Some(version) =
+                lines.next().and_then(|l| l.strip_prefix("version = \"")).and_then(|v| v.strip_suffix('"'))
             {
                 return Ok(version.to_owned());
             }
@@ -76,14 +77,8 @@ pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
 }
 
 fn ensure_wasm_target() -> Result<()> {
-    let installed =
-        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if !step(
-        "rust target wasm32-unknown-unknown",
-        installed
-            .lines()
-            .any(|l| l.trim() == "wasm32-unknown-unknown"),
-    ) {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !step("rust target wasm32-unknown-unknown", installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown")) {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     Ok(())
@@ -93,29 +88,43 @@ fn ensure_wasm_target() -> Result<()> {
 fn ensure_cargo_tool(krate: &str, bin: &str, version: &str, extra: &[&str]) -> Result<PathBuf> {
     let path = cargo_bin_dir().join(bin);
     let reported = output(Command::new(&path).arg("--version")).unwrap_or_default();
-    let present = reported
-        .split_whitespace()
-        .any(|word| word.trim_start_matches('v') == version);
+    let present = reported.split_whitespace().any(|word| word.trim_start_matches('v') == version);
     if !step(&format!("{krate} {version}"), present) {
         let mut cmd = Command::new("cargo");
-        cmd.args(["install", krate, "--version", version])
-            .args(extra);
+        cmd.args(["install", krate, "--version", version]).args(extra);
         run(&mut cmd)?;
+    }
+    Ok(path)
+}
+
+/// wasm-split-cli has no `--version`; cargo's own install record says which version built it,
+/// and `--help` proves the binary is there and runs.
+fn ensure_wasm_split() -> Result<PathBuf> {
+    let path = cargo_bin_dir().join("wasm-split-cli");
+    let record = format!("{WASM_SPLIT_CRATE} v{WASM_SPLIT_VERSION}:");
+    let installed = output(Command::new("cargo").args(["install", "--list"]))
+        .is_some_and(|list| list.lines().any(|line| line.trim() == record));
+    let runs = output(Command::new(&path).arg("--help")).is_some();
+    if !step(&format!("{WASM_SPLIT_CRATE} {WASM_SPLIT_VERSION} (wasm-split-cli)"), installed && runs) {
+        run(Command::new("cargo").args([
+            "install",
+            "--locked",
+            &format!("{WASM_SPLIT_CRATE}@{WASM_SPLIT_VERSION}"),
+            "--features",
+            "build-binary",
+        ]))?;
     }
     Ok(path)
 }
 
 /// `npm ci` whenever package-lock.json changed since the last install.
 fn ensure_npm_packages(root: &Path) -> Result<()> {
-    let lock = std::fs::read(root.join("package-lock.json"))
-        .map_err(|e| format!("reading package-lock.json: {e}"))?;
+    let lock = std::fs::read(root.join("package-lock.json")).map_err(|e| format!("reading package-lock.json: {e}"))?;
     let digest = format!("{:x}", Sha256::digest(&lock));
     let stamp = root.join("node_modules/.forecourt-lock-sha256");
     let current = std::fs::read_to_string(&stamp).unwrap_or_default();
     if !step("npm packages (package-lock.json)", current.trim() == digest) {
-        run(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(root))?;
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root))?;
         std::fs::write(&stamp, &digest).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     }
     Ok(())
@@ -123,17 +132,10 @@ fn ensure_npm_packages(root: &Path) -> Result<()> {
 
 /// Debian's Chromium and its driver, for the browser test layers only.
 pub fn ensure_browsers() -> Result<()> {
-    let present =
-        Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
+    let present = Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
     if !step("chromium + chromium-driver (Debian)", present) {
         run(Command::new("apt-get").arg("update"))?;
-        run(Command::new("apt-get").args([
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-        ]))?;
+        run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]))?;
     }
     Ok(())
 }
@@ -145,17 +147,17 @@ pub fn ensure_build_tools() -> Result<Tools> {
     ensure_wasm_target()?;
     let bindgen_version = locked_wasm_bindgen_version(&root)?;
     // `--locked` makes this version of wasm-bindgen-cli fail to build; its own lock is stale.
-    let wasm_bindgen =
-        ensure_cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &bindgen_version, &[])?;
-    let worker_build =
-        ensure_cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION, &[])?;
+    let wasm_bindgen = ensure_cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &bindgen_version, &[])?;
+    let worker_build = ensure_cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION, &[])?;
     let trunk = ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, &["--locked"])?;
+    let wasm_split = ensure_wasm_split()?;
     ensure_npm_packages(&root)?;
     let tools = Tools::locate();
     debug_assert!(
         tools.wasm_bindgen == wasm_bindgen
             && tools.worker_build == worker_build
             && tools.trunk == trunk
+            && tools.wasm_split == wasm_split
     );
     Ok(tools)
 }
@@ -170,6 +172,7 @@ impl Tools {
             esbuild: root.join("node_modules/@esbuild/linux-x64/bin/esbuild"),
             wrangler: root.join("node_modules/.bin/wrangler"),
             wasm_bindgen: bin.join("wasm-bindgen"),
+            wasm_split: bin.join("wasm-split-cli"),
             worker_build: bin.join("worker-build"),
             trunk: bin.join("trunk"),
             root,

@@ -1,7 +1,36 @@
 //! One folder per part of the product a person can visit.
 
+pub mod kiosk;
+mod lazy;
 pub mod stock;
 pub mod vehicle;
+
+use lazy::lazy_page;
+
+lazy_page!(
+    /// `/vehicles/:id`, in its own chunk: the stock list (the first page most people see) does
+    /// not pay for the detail view and its live room.
+    VehicleRoute,
+    chunk = vehicle,
+    loader = load_vehicle_page,
+    view = vehicle::VehiclePage
+);
+
+lazy_page!(
+    /// `/kiosk`: only showroom devices ever need this code.
+    KioskRoute,
+    chunk = kiosk,
+    loader = load_kiosk_page,
+    view = kiosk::KioskPage
+);
+
+lazy_page!(
+    /// `/kiosk/exit`: staff leave kiosk mode here (not linked from anywhere, see kiosk::lock).
+    KioskExitRoute,
+    chunk = kiosk,
+    loader = load_kiosk_exit_page,
+    view = kiosk::KioskExitPage
+);
 
 use leptos::prelude::*;
 use leptos_meta::Title;

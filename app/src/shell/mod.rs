@@ -4,12 +4,14 @@ mod notices;
 
 pub use notices::{OfflineBanner, SavedNotice};
 
-use crate::pages::{stock::StockPage, vehicle::VehiclePage, NotFound};
+use crate::pages::kiosk::lock::{is_kiosk_path, is_locked};
+use crate::pages::{stock::StockPage, KioskExitRoute, KioskRoute, NotFound, VehicleRoute};
 use crate::pwa::UpdatePrompt;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::hooks::use_location;
+use leptos_router::{path, Lazy};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -17,20 +19,42 @@ pub fn App() -> impl IntoView {
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Forecourt".to_owned() } else { format!("{page} · Forecourt") }/>
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Frame/>
+        </Router>
+    }
+}
+
+/// Customer pages get the site header and footer; kiosk pages bring their own full-screen frame.
+/// A device in kiosk mode never renders a non-kiosk page: it is sent back to `/kiosk` first.
+#[component]
+fn Frame() -> impl IntoView {
+    let location = use_location();
+    let in_kiosk = Memo::new(move |_| location.pathname.with(|p| is_kiosk_path(p)));
+    let escaped_kiosk = Memo::new(move |_| !in_kiosk.get() && is_locked());
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <Show when=move || !in_kiosk.get()>
             <Header/>
-            <UpdatePrompt/>
-            <main id="main" tabindex="-1">
+        </Show>
+        <UpdatePrompt/>
+        <main id="main" tabindex="-1" class:kiosk-main=move || in_kiosk.get()>
+            <Show when=move || !escaped_kiosk.get() fallback=|| view! { <Redirect path="/kiosk"/> }>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/stock"/> }/>
                     <Route path=path!("/stock") view=StockPage/>
-                    <Route path=path!("/vehicles/:id") view=VehiclePage/>
+                    <Route path=path!("/vehicles/:id") view={Lazy::<VehicleRoute>::new()}/>
+                    <Route path=path!("/kiosk") view={Lazy::<KioskRoute>::new()}/>
+                    <Route path=path!("/kiosk/exit") view={Lazy::<KioskExitRoute>::new()}/>
+                    // Anything else under /kiosk is the kiosk too: no dead end on a kiosk screen.
+                    <Route path=path!("/kiosk/*any") view=|| view! { <Redirect path="/kiosk"/> }/>
                 </Routes>
-            </main>
+            </Show>
+        </main>
+        <Show when=move || !in_kiosk.get()>
             <footer class="site-footer">
                 <p>"Forecourt North · Forecourt City · Forecourt South"</p>
             </footer>
-        </Router>
+        </Show>
     }
 }
 

@@ -7,11 +7,8 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 /// The group's showrooms. Until the edge serves a locations list this mirrors its demo data.
-pub const LOCATIONS: [(&str, &str); 3] = [
-    ("loc-north", "Forecourt North"),
-    ("loc-city", "Forecourt City"),
-    ("loc-south", "Forecourt South"),
-];
+pub const LOCATIONS: [(&str, &str); 3] =
+    [("loc-north", "Forecourt North"), ("loc-city", "Forecourt City"), ("loc-south", "Forecourt South")];
 
 /// Makes the group sells. Until the edge serves the reference tree of makes, a fixed list; a make
 /// arriving in a shared link is still offered so the select never hides the active filter.
@@ -40,18 +37,8 @@ pub fn Filters(query: Memo<StockQuery>) -> impl IntoView {
         change(&mut next);
         next.cursor = None;
         let qs = next.to_query_string();
-        let url = if qs.is_empty() {
-            "/stock".to_owned()
-        } else {
-            format!("/stock?{qs}")
-        };
-        navigate(
-            &url,
-            NavigateOptions {
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        let url = if qs.is_empty() { "/stock".to_owned() } else { format!("/stock?{qs}") };
+        navigate(&url, NavigateOptions { scroll: false, ..Default::default() });
     };
     let set_make = {
         let apply = apply.clone();

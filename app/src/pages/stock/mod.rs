@@ -21,10 +21,7 @@ pub fn StockPage() -> impl IntoView {
             // Only the filters are taken from the URL: foreign parameters (campaign tags) must not
             // break the page, and a hand-edited filter that fails validation means "no filter".
             StockQuery::from_pairs([("make", make.as_str()), ("location", location.as_str())])
-                .unwrap_or_else(|_| StockQuery {
-                    limit: StockQuery::DEFAULT_LIMIT,
-                    ..StockQuery::default()
-                })
+                .unwrap_or_else(|_| StockQuery { limit: StockQuery::DEFAULT_LIMIT, ..StockQuery::default() })
         })
     });
 

@@ -30,14 +30,9 @@ enum Shown {
 fn decide(fresh: Option<Result<StockPage, ApiError>>, saved: Option<Option<StockPage>>) -> Shown {
     match (fresh, saved) {
         (Some(Ok(page)), _) => Shown::Page(page, Origin::Network),
-        (Some(Err(error)), Some(Some(page))) => Shown::Page(
-            page,
-            if error.is_offline() {
-                Origin::SavedOffline
-            } else {
-                Origin::SavedAfterError
-            },
-        ),
+        (Some(Err(error)), Some(Some(page))) => {
+            Shown::Page(page, if error.is_offline() { Origin::SavedOffline } else { Origin::SavedAfterError })
+        }
         (Some(Err(error)), Some(None)) => Shown::Failed(error),
         (None, Some(Some(page))) => Shown::Page(page, Origin::SavedRevalidating),
         // Nothing to show yet: waiting on the network, or on the saved copy before judging an error.
@@ -98,10 +93,7 @@ pub fn StockResults(query: StockQuery) -> impl IntoView {
     let base_query = StoredValue::new(query);
     let load_more = move |_: leptos::ev::MouseEvent| {
         let Some(cursor) = next_cursor() else { return };
-        let next = StockQuery {
-            cursor: Some(cursor),
-            ..base_query.get_value()
-        };
+        let next = StockQuery { cursor: Some(cursor), ..base_query.get_value() };
         loading_more.set(true);
         more_error.set(None);
         spawn_local(async move {

@@ -27,16 +27,10 @@ enum Shown {
     Failed(ApiError),
 }
 
-fn decide(
-    fresh: Option<Result<Vehicle, ApiError>>,
-    saved: Option<Option<Vehicle>>,
-    live: Option<LiveUpdate>,
-) -> Shown {
+fn decide(fresh: Option<Result<Vehicle, ApiError>>, saved: Option<Option<Vehicle>>, live: Option<LiveUpdate>) -> Shown {
     let base = match (fresh, saved) {
         (Some(Ok(vehicle)), _) => Some((vehicle, Origin::Network)),
-        (Some(Err(error)), Some(Some(vehicle))) if error.is_offline() => {
-            Some((vehicle, Origin::SavedOffline))
-        }
+        (Some(Err(error)), Some(Some(vehicle))) if error.is_offline() => Some((vehicle, Origin::SavedOffline)),
         (Some(Err(error)), Some(_)) => return Shown::Failed(error),
         (None, Some(Some(vehicle))) => Some((vehicle, Origin::Saved)),
         _ => None,
@@ -94,17 +88,9 @@ pub fn VehicleDetail(id: String) -> impl IntoView {
 }
 
 #[component]
-fn VehicleView(
-    vehicle: Vehicle,
-    origin: Origin,
-    status: ReadSignal<crate::live::LiveStatus>,
-) -> impl IntoView {
+fn VehicleView(vehicle: Vehicle, origin: Origin, status: ReadSignal<crate::live::LiveStatus>) -> impl IntoView {
     let title = vehicle.title();
-    let price_class = if origin == Origin::Live {
-        "price price-updated"
-    } else {
-        "price"
-    };
+    let price_class = if origin == Origin::Live { "price price-updated" } else { "price" };
     let status_class = format!("status status-{}", vehicle.status.as_str());
     view! {
         <Title text=title.clone()/>

@@ -25,32 +25,20 @@ pub fn follow_vehicle(
     let (status, set_status) = signal(LiveStatus::Connecting);
     let own_id = id.to_owned();
     let deliver = move |message: ServerMessage| match message {
-        ServerMessage::Event {
-            event:
-                RoomEvent::VehicleUpdated {
-                    vehicle_id,
-                    price,
-                    status,
-                    version,
-                },
-            ..
-        } if vehicle_id == own_id => {
+        ServerMessage::Event { event: RoomEvent::VehicleUpdated { vehicle_id, price, status, version }, .. }
+            if vehicle_id == own_id =>
+        {
             // Events can overtake each other across a reconnect; never step back a version.
             set_latest.update(|latest| {
                 if latest.is_none_or(|seen| version > seen.version) {
-                    *latest = Some(LiveUpdate {
-                        price,
-                        status,
-                        version,
-                    });
+                    *latest = Some(LiveUpdate { price, status, version });
                 }
             });
         }
         ServerMessage::ResyncRequired { .. } => on_resync(),
         _ => {}
     };
-    let connection =
-        RoomConnection::open(format!("vehicle:{id}"), deliver, move |s| set_status.set(s));
+    let connection = RoomConnection::open(format!("vehicle:{id}"), deliver, move |s| set_status.set(s));
     let connection = SendWrapper::new(connection);
     on_cleanup(move || connection.close());
     (latest, status)
