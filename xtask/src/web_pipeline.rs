@@ -168,6 +168,14 @@ fn build_split_app(tools: &Tools, staging: &Path) -> Result<AppBuild> {
     })
 }
 
+/// The app as it was before code splitting (one module, no `split` feature), built into
+/// `staging/pkg/<hash>/` for comparison by `cargo xtask bench web`; returns that directory.
+pub fn build_unsplit_baseline(tools: &Tools, staging: &Path) -> Result<PathBuf> {
+    let js_url = build_wasm(tools, staging, APP_PACKAGE, APP_OUT_NAME, "web", "pkg")?;
+    let dir = js_url.trim_start_matches('/').rsplit_once('/').map(|(dir, _)| dir).unwrap_or_default();
+    Ok(staging.join(dir))
+}
+
 fn optimise(tools: &Tools, wasm: &Path) -> Result<()> {
     run(tools.command(&tools.wasm_opt).args(WASM_OPT_FLAGS).arg(wasm).arg("-o").arg(wasm))
 }

@@ -32,7 +32,7 @@ fn Frame() -> impl IntoView {
     let in_kiosk = Memo::new(move |_| location.pathname.with(|p| is_kiosk_path(p)));
     let escaped_kiosk = Memo::new(move |_| !in_kiosk.get() && is_locked());
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        <a class="skip-link" href="#main" on:click=skip_to_main>"Skip to content"</a>
         <Show when=move || !in_kiosk.get()>
             <Header/>
         </Show>
@@ -55,6 +55,21 @@ fn Frame() -> impl IntoView {
                 <p>"Forecourt North · Forecourt City · Forecourt South"</p>
             </footer>
         </Show>
+    }
+}
+
+/// The router would treat `#main` as a navigation and leave focus where it was; a keyboard user
+/// needs focus itself on the content, so the next Tab starts there.
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    use wasm_bindgen::JsCast;
+    ev.prevent_default();
+    if let Some(main) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("main"))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = main.focus();
+        main.scroll_into_view();
     }
 }
 
