@@ -9,6 +9,6 @@ pub fn run(args: &[String]) -> crate::Result<()> {
         Some("analytics") => analytics::run(&args[1..]),
         Some("realtime") => realtime::run(&args[1..]),
         Some("web") => web::run(&args[1..]),
-        _ => Err("usage: cargo xtask bench analytics [FILE.csv]".into()),
+        _ => Err("usage: cargo xtask bench analytics [FILE.csv] | web | realtime [--subscribers N] [--only forecourt|socketio]".into()),
     }
 }

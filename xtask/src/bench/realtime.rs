@@ -113,12 +113,8 @@ fn forecourt(subscribers: usize) -> Result<Report> {
     let edge = local_edge::start(&root, None, state_dir, Some(log))?;
     let port = edge.port();
     let page = http(port, "GET", "/api/vehicles?limit=1", None, None)?;
-    let page: serde_json::Value =
-        serde_json::from_str(&page).map_err(|e| format!("stock page: {e}"))?;
-    let vehicle = page["items"][0]["id"]
-        .as_str()
-        .ok_or("no public vehicle to benchmark with")?
-        .to_owned();
+    let page: serde_json::Value = serde_json::from_str(&page).map_err(|e| format!("stock page: {e}"))?;
+    let vehicle = page["items"][0]["id"].as_str().ok_or("no public vehicle to benchmark with")?.to_owned();
     let token = admin_token();
     println!("== bench: Forecourt, vehicle:{vehicle}, {subscribers} subscribers");
     let path = format!("/api/rooms/vehicle:{vehicle}");
@@ -280,9 +276,8 @@ fn measure(
         }
     }
     latencies.sort_by(f64::total_cmp);
-    let pick = |q: f64| {
-        latencies.get(((latencies.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN)
-    };
+    let pick =
+        |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN);
     let burst_seconds = burst_end.saturating_duration_since(burst_start).as_secs_f64();
     Ok(Report {
         name,
@@ -361,9 +356,8 @@ fn number_after(text: &str, key: &str) -> Option<u64> {
 fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Result<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nx-no-compression: 1\r\n"
-    );
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nx-no-compression: 1\r\n");
     if let Some(token) = token {
         request.push_str(&format!("Authorization: Bearer {token}\r\n"));
     }
@@ -384,10 +378,8 @@ fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<&
     }
     let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let lower = head.to_ascii_lowercase();
-    let length = lower
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok());
+    let length =
+        lower.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
     let mut body = Vec::new();
     if let Some(length) = length {
         body.resize(length, 0);
