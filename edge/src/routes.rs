@@ -3,7 +3,7 @@
 use crate::identity::sessions;
 use crate::platform::{audit, health, problem::ApiError};
 use crate::realtime::connect;
-use crate::showroom::stock;
+use crate::showroom::{leads, stock};
 use crate::workshop::work_orders;
 use worker::{Env, Request, Response, Result, Router};
 
@@ -17,6 +17,9 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .get_async("/api/vehicles", stock::list)
         .get_async("/api/vehicles/:id", stock::detail)
         .patch_async("/api/vehicles/:id", stock::change_price)
+        .get_async("/api/leads", leads::list)
+        .get_async("/api/leads/:id", leads::detail)
+        .post_async("/api/leads/:id/transitions", leads::transition)
         .get_async("/api/work-orders", work_orders::list)
         .get_async("/api/work-orders/:id", work_orders::detail)
         .post_async("/api/work-orders/:id/transitions", work_orders::transition)

@@ -21,6 +21,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("illegal_transitions_are_refused_without_change", illegal_transitions_are_refused_without_change),
     ("a_stale_version_is_a_conflict", a_stale_version_is_a_conflict),
     ("technicians_move_only_their_own_jobs_through_the_bench", technicians_move_only_their_own_jobs_through_the_bench),
+    ("a_replayed_request_is_applied_once", a_replayed_request_is_applied_once),
 ];
 
 fn main() {
@@ -203,4 +204,38 @@ fn technicians_move_only_their_own_jobs_through_the_bench(api: &Api) {
         let other_id = other["id"].as_str().expect("id");
         assert_eq!(transition(api, "tech.north@forecourt.example", other_id, json!({"to": "in_progress"})).status(), 404);
     }
+}
+
+fn transition_with_key(api: &Api, token: &str, id: &str, key: &str, body: Value) -> reqwest::blocking::Response {
+    api.client
+        .post(format!("{}/api/work-orders/{id}/transitions", api.base))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .expect("the edge answers")
+}
+
+fn a_replayed_request_is_applied_once(api: &Api) {
+    // The offline outbox resends with the same key: the order moves once, both get one answer.
+    let id = "wo-open-02"; // Alex's second car, at City, checked in
+    let token = api.login("advisor.city@forecourt.example");
+    let before = detail_as(api, "advisor.city@forecourt.example", id);
+    let body = json!({"to": "diagnosing", "note": "sent from the outbox"});
+    let first = transition_with_key(api, &token, id, "outbox-42", body.clone());
+    assert_eq!(first.status(), 200);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first_body: Value = first.json().expect("detail");
+    let again = transition_with_key(api, &token, id, "outbox-42", body);
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(again.json::<Value>().expect("replayed detail"), first_body);
+    let after = detail_as(api, "advisor.city@forecourt.example", id);
+    assert_eq!(after["version"], before["version"].as_i64().unwrap_or(0) + 1, "applied once");
+    let history = |v: &Value| v["history"].as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(history(&after), history(&before) + 1);
+    // The same key for a different request is a client bug, not a replay.
+    let reused = transition_with_key(api, &token, id, "outbox-42", json!({"to": "cancelled"}));
+    assert_eq!(reused.status(), 422);
+    assert_eq!(detail_as(api, "advisor.city@forecourt.example", id)["status"], "diagnosing");
 }

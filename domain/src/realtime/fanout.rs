@@ -34,6 +34,10 @@ pub fn rooms_for(event: &RoomEvent) -> Vec<RoomName> {
             RoomName::Lead(lead_id.clone()),
             RoomName::User(rep_id.clone()),
         ],
+        // The lead's own room (its rep and customer) and the location's sales dashboard.
+        E::LeadUpdated { lead_id, location_id, .. } => {
+            vec![RoomName::Lead(lead_id.clone()), RoomName::Dashboard(location_id.clone())]
+        }
         // Visits are personal data: they stay on the floor and never reach public vehicle rooms.
         E::Floor { showroom_id, .. } | E::Heatmap { showroom_id, .. } => {
             vec![RoomName::Showroom(showroom_id.clone())]

@@ -59,6 +59,14 @@ pub enum RoomEvent {
         location_id: String,
         rep_id: String,
     },
+    /// A lead moved along the pipeline (new → … → won | lost).
+    LeadUpdated {
+        lead_id: String,
+        location_id: String,
+        status: String,
+        version: i64,
+        by: String,
+    },
     /// Something on the showroom floor; `visit_id` is the visit, never a customer's identity.
     Floor {
         showroom_id: String,
@@ -192,6 +200,7 @@ impl RoomEvent {
             | Self::BoardUpdated { location_id, .. }
             | Self::LeadCreated { location_id, .. }
             | Self::LeadAssigned { location_id, .. }
+            | Self::LeadUpdated { location_id, .. }
             | Self::AnomalyRaised { location_id, .. }
             | Self::AnomalyUpdated { location_id, .. }
             | Self::PredictionReady { location_id, .. } => Some(location_id),

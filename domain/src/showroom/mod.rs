@@ -1,5 +1,6 @@
 //! Showroom & sales: stock, its search, and the identifiers that make a vehicle unique.
 
+pub mod assignment;
 pub mod lead;
 pub mod stock_query;
 pub mod vehicle;

@@ -9,4 +9,5 @@ pub mod clock;
 pub mod crypto;
 pub mod envelope;
 pub mod health;
+pub mod idempotency;
 pub mod problem;

@@ -33,6 +33,10 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("the record changed since you read it")]
     Conflict { current: serde_json::Value },
+    #[error("this idempotency key was used for a different request")]
+    IdempotencyMismatch,
+    #[error("the first request with this idempotency key is still being processed; retry shortly")]
+    IdempotencyInFlight,
     #[error("this endpoint upgrades to a WebSocket; send 'Upgrade: websocket'")]
     UpgradeRequired,
     #[error("you may not join this room")]
@@ -87,6 +91,10 @@ impl ApiError {
             }
             Self::InvalidCredentials => Problem::new(401, "invalid-credentials", "Sign-in failed").with_detail(detail),
             Self::Forbidden(_) => Problem::new(403, "forbidden", "Not allowed").with_detail(detail),
+            Self::IdempotencyMismatch => {
+                Problem::new(422, "idempotency-key-reused", "Idempotency key reused").with_detail(detail).with_field("idempotency-key")
+            }
+            Self::IdempotencyInFlight => Problem::new(409, "idempotency-in-flight", "Request in progress").with_detail(detail),
             Self::TooManyRequests { .. } => Problem::new(429, "too-many-requests", "Too many requests").with_detail(detail),
             Self::Conflict { .. } => {
                 Problem::new(409, "version-conflict", "Edit conflict").with_detail(detail)

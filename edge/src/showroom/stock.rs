@@ -2,9 +2,10 @@
 
 use super::vehicle_records;
 use crate::platform::auth::require_role;
-use forecourt_domain::identity::Role;
+use forecourt_domain::identity::{Principal, Role};
 use crate::platform::bindings;
-use crate::platform::body::read_json;
+use crate::platform::body::parse_json;
+use crate::platform::idempotency;
 use crate::platform::cache::{self, CacheStatus};
 use crate::platform::clock::now_rfc3339;
 use crate::platform::problem::{respond, ApiError, ApiResult};
@@ -91,8 +92,13 @@ pub async fn change_price(req: Request, ctx: RouteContext<()>) -> Result<Respons
 
 async fn apply_price_change(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let principal = require_role(&req, &ctx.env, &[Role::Sales, Role::Manager, Role::Admin]).await?;
+    let env = ctx.env.clone();
+    idempotency::once(&mut req, &env, &principal.clone(), |body| change_price_once(body, ctx, principal)).await
+}
+
+async fn change_price_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -> ApiResult<Response> {
     let id = vehicle_id(&ctx)?;
-    let change: PriceChange = read_json(&mut req).await?;
+    let change: PriceChange = parse_json(&body)?;
     let price = change.validate().map_err(|error| ApiError::InvalidInput {
         field: "price_cents".into(),
         detail: error.to_string(),

@@ -123,13 +123,13 @@ pub async fn detail(db: &D1Database, summary: WorkOrderSummary) -> ApiResult<Wor
     let id = JsValue::from_str(&summary.id);
     let labour: Vec<Labour> = db
         .prepare("SELECT id, operation, hours, rate_cents, approval FROM work_order_labour WHERE work_order_id = ?1 ORDER BY id")
-        .bind(&[id.clone()])?
+        .bind(std::slice::from_ref(&id))?
         .all()
         .await?
         .results()?;
     let parts: Vec<Part> = db
         .prepare("SELECT id, part_id, quantity, unit_price_cents, approval FROM work_order_parts WHERE work_order_id = ?1 ORDER BY id")
-        .bind(&[id.clone()])?
+        .bind(std::slice::from_ref(&id))?
         .all()
         .await?
         .results()?;

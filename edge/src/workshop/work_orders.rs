@@ -5,7 +5,8 @@ use super::work_order_records::{self, WorkOrderSummary};
 use crate::platform::audit;
 use crate::platform::auth::require_principal;
 use crate::platform::bindings;
-use crate::platform::body::read_json;
+use crate::platform::body::parse_json;
+use crate::platform::idempotency;
 use crate::platform::clock::{now_millis, now_rfc3339};
 use crate::platform::problem::{respond, ApiError, ApiResult};
 use crate::realtime::publish;
@@ -102,7 +103,12 @@ pub async fn transition(req: Request, ctx: RouteContext<()>) -> Result<Response>
 
 async fn move_order(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let principal = require_principal(&req, &ctx.env).await?;
-    let request: TransitionRequest = read_json(&mut req).await?;
+    let env = ctx.env.clone();
+    idempotency::once(&mut req, &env, &principal.clone(), |body| move_order_once(body, ctx, principal)).await
+}
+
+async fn move_order_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -> ApiResult<Response> {
+    let request: TransitionRequest = parse_json(&body)?;
     if request.note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
         return Err(ApiError::InvalidInput { field: "note".into(), detail: format!("a note has at most {MAX_NOTE} characters") });
     }

@@ -12,7 +12,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-const SEED: u64 = 0x4849_5354_4f52_59;
+const SEED: u64 = 0x0048_4953_544f_5259;
 pub const FIRST_DAY: (i32, u32, u32) = (2025, 5, 1);
 pub const LAST_DAY: (i32, u32, u32) = (2026, 10, 31);
 
@@ -363,7 +363,7 @@ pub fn write(out: &mut String) {
                 let owned_index = rng.random_range(0..owned_count);
                 let (complaint, operation, hours, rate) = COMPLAINTS[rng.random_range(0..COMPLAINTS.len())];
                 let technician = technicians.choose(&mut rng).copied().unwrap_or(technicians[0]);
-                let start = 8 + (job % 8) as u32;
+                let start = 8 + (job % 8);
                 let created = at(date, start, 0);
                 let done = at(date, (start + 1 + hours.ceil() as u32).min(19), 30);
                 orders.row(vec![

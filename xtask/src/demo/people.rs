@@ -155,7 +155,7 @@ mod tests {
         for account in ACCOUNTS.iter().filter(|a| a.3 == "customer") {
             let id = account.6.expect("customer accounts have a customer");
             let n: usize = id.trim_start_matches("cus-").parse().expect("numbered");
-            assert!(n >= 1 && n <= CUSTOMER_COUNT);
+            assert!((1..=CUSTOMER_COUNT).contains(&n));
         }
     }
 }

@@ -1,0 +1,245 @@
+//! The lead queue and the sales pipeline: leads each role may see, with their first-response
+//! timers, and pipeline moves that are legal, recorded, audited and pushed live.
+
+use crate::platform::audit;
+use crate::platform::auth::require_principal;
+use crate::platform::bindings;
+use crate::platform::body::parse_json;
+use crate::platform::clock::{now_rfc3339, now_seconds};
+use crate::platform::idempotency;
+use crate::platform::problem::{respond, ApiError, ApiResult};
+use crate::realtime::publish;
+use forecourt_domain::identity::{Principal, Role};
+use forecourt_domain::realtime::RoomEvent;
+use forecourt_domain::showroom::assignment::{response_timer, ResponseTimer};
+use forecourt_domain::showroom::lead::LeadStatus;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Request, Response, Result, RouteContext};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeadRow {
+    pub id: String,
+    pub customer_id: String,
+    pub location_id: String,
+    pub source: String,
+    pub vehicle_id: Option<String>,
+    pub budget_min_cents: Option<i64>,
+    pub budget_max_cents: Option<i64>,
+    pub timeframe: String,
+    pub preferred_contact: String,
+    pub status: String,
+    pub lost_reason: Option<String>,
+    pub assigned_rep_id: Option<String>,
+    pub first_response_at: Option<String>,
+    pub score: Option<f64>,
+    pub score_model: Option<String>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub response_target_minutes: i64,
+}
+
+#[derive(Serialize)]
+struct Lead {
+    #[serde(flatten)]
+    row: LeadRow,
+    response: ResponseTimer,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Move {
+    to: LeadStatus,
+    #[serde(default)]
+    lost_reason: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    expected_version: Option<i64>,
+}
+
+const COLUMNS: &str = "l.id, l.customer_id, l.location_id, l.source, l.vehicle_id, l.budget_min_cents, l.budget_max_cents, \
+l.timeframe, l.preferred_contact, l.status, l.lost_reason, l.assigned_rep_id, l.first_response_at, l.score, l.score_model, \
+l.version, l.created_at, l.updated_at, loc.lead_response_target_minutes AS response_target_minutes";
+
+/// Seconds since the epoch for an RFC 3339 UTC timestamp as D1 stores them.
+fn epoch_seconds(text: &str) -> Option<u64> {
+    let millis = js_sys::Date::parse(text);
+    (millis.is_finite() && millis >= 0.0).then(|| (millis / 1000.0) as u64)
+}
+
+fn with_timer(row: LeadRow, now: u64) -> Lead {
+    let arrived = epoch_seconds(&row.created_at).unwrap_or(now);
+    let answered = row.first_response_at.as_deref().and_then(epoch_seconds);
+    let response = response_timer(arrived, answered, row.response_target_minutes.max(1) as u32, now);
+    Lead { row, response }
+}
+
+/// Who sees which leads: sales and managers their locations, customers their own, admins all.
+/// Scope values are bound from ?10 on (see `work_order_records` for the same convention).
+fn scope(principal: &Principal) -> ApiResult<(String, Option<JsValue>)> {
+    match principal.role {
+        Role::Admin => Ok(("1 = 1".into(), None)),
+        Role::Sales | Role::Manager => {
+            let locations = serde_json::to_string(&principal.location_ids).map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(("l.location_id IN (SELECT value FROM json_each(?10))".into(), Some(JsValue::from_str(&locations))))
+        }
+        Role::Customer => {
+            let customer = principal.customer_id.clone().ok_or(ApiError::Forbidden("no customer record".into()))?;
+            Ok(("l.customer_id = ?10".into(), Some(JsValue::from_str(&customer))))
+        }
+        _ => Err(ApiError::Forbidden("leads are for sales".into())),
+    }
+}
+
+fn bind(mut values: Vec<JsValue>, scoped: Option<JsValue>) -> Vec<JsValue> {
+    if let Some(value) = scoped {
+        values.resize(9, JsValue::NULL);
+        values.push(value);
+    }
+    values
+}
+
+async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<LeadRow> {
+    let (condition, scoped) = scope(principal)?;
+    let sql = format!("SELECT {COLUMNS} FROM leads l JOIN locations loc ON loc.id = l.location_id WHERE l.id = ?1 AND {condition}");
+    let row: Option<LeadRow> = db.prepare(sql).bind(&bind(vec![JsValue::from_str(id)], scoped))?.first(None).await?;
+    row.ok_or_else(|| ApiError::NotFound { what: "lead", id: id.to_owned() })
+}
+
+/// `GET /api/leads?status=&limit=&cursor=`: the queue, newest first, with response timers.
+pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(list_leads(req, ctx).await)
+}
+
+async fn list_leads(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let principal = require_principal(&req, &ctx.env).await?;
+    let (mut status, mut cursor, mut limit) = (None, None, 25u32);
+    for (key, value) in req.url()?.query_pairs() {
+        match key.as_ref() {
+            "status" => {
+                status = Some(LeadStatus::parse(&value).ok_or_else(|| ApiError::InvalidInput {
+                    field: "status".into(),
+                    detail: format!("'{value}' is not a lead status"),
+                })?)
+            }
+            "cursor" => cursor = Some(value.into_owned()),
+            "limit" => {
+                limit = value.parse().ok().filter(|l| (1..=100).contains(l)).ok_or_else(|| ApiError::InvalidInput {
+                    field: "limit".into(),
+                    detail: "limit must be a whole number from 1 to 100".into(),
+                })?
+            }
+            other => {
+                return Err(ApiError::InvalidInput { field: other.into(), detail: format!("unknown query parameter '{other}'") })
+            }
+        }
+    }
+    let (condition, scoped) = scope(&principal)?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM leads l JOIN locations loc ON loc.id = l.location_id WHERE {condition} \
+         AND (?1 IS NULL OR l.status = ?1) AND (?2 IS NULL OR l.id < ?2) ORDER BY l.id DESC LIMIT ?3"
+    );
+    let values = vec![
+        status.map(|s| JsValue::from_str(s.as_str())).unwrap_or(JsValue::NULL),
+        cursor.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL),
+        JsValue::from(limit),
+    ];
+    let db = bindings::database(&ctx.env)?;
+    let rows: Vec<LeadRow> = db.prepare(sql).bind(&bind(values, scoped))?.all().await?.results()?;
+    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|l| l.id.clone())).flatten();
+    let now = now_seconds();
+    let items: Vec<Lead> = rows.into_iter().map(|row| with_timer(row, now)).collect();
+    Ok(Response::from_json(&serde_json::json!({ "items": items, "next_cursor": next_cursor }))?)
+}
+
+/// `GET /api/leads/:id`.
+pub async fn detail(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(lead_detail(req, ctx).await)
+}
+
+async fn lead_detail(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let principal = require_principal(&req, &ctx.env).await?;
+    let id = ctx.param("id").cloned().unwrap_or_default();
+    let db = bindings::database(&ctx.env)?;
+    Ok(Response::from_json(&with_timer(find(&db, &principal, &id).await?, now_seconds()))?)
+}
+
+/// `POST /api/leads/:id/transitions` with `{"to", "lost_reason"?, "note"?, "expected_version"?}`.
+pub async fn transition(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(move_lead(req, ctx).await)
+}
+
+async fn move_lead(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let principal = require_principal(&req, &ctx.env).await?;
+    if !matches!(principal.role, Role::Sales | Role::Manager | Role::Admin) {
+        return Err(ApiError::Forbidden(format!("a {} may not move leads", principal.role.as_str())));
+    }
+    let env = ctx.env.clone();
+    idempotency::once(&mut req, &env, &principal.clone(), |body| move_lead_once(body, ctx, principal)).await
+}
+
+async fn move_lead_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -> ApiResult<Response> {
+    let request: Move = parse_json(&body)?;
+    let id = ctx.param("id").cloned().unwrap_or_default();
+    let db = bindings::database(&ctx.env)?;
+    let before = find(&db, &principal, &id).await?;
+    let from = LeadStatus::parse(&before.status).ok_or_else(|| ApiError::Internal(format!("lead {id} has status {}", before.status)))?;
+    from.transition(request.to, request.lost_reason.as_deref())
+        .map_err(|error| ApiError::InvalidInput { field: "to".into(), detail: error.to_string() })?;
+    if request.expected_version.is_some_and(|v| v != before.version) {
+        return Err(ApiError::Conflict { current: serde_json::to_value(&before).map_err(|e| ApiError::Internal(e.to_string()))? });
+    }
+    let now = now_rfc3339();
+    let lost_reason = (request.to == LeadStatus::Lost).then(|| request.lost_reason.clone()).flatten();
+    let mut after = before.clone();
+    after.status = request.to.as_str().into();
+    after.lost_reason = lost_reason.clone();
+    after.version += 1;
+    // The first move out of `new` is the first response: it stops the lead's response clock.
+    after.first_response_at = before.first_response_at.clone().or_else(|| Some(now.clone()));
+    after.updated_at = now.clone();
+    let update = db
+        .prepare(
+            "UPDATE leads SET status = ?1, lost_reason = ?2, version = version + 1, updated_at = ?3, \
+             first_response_at = COALESCE(first_response_at, ?3) WHERE id = ?4 AND version = ?5 AND status = ?6",
+        )
+        .bind(&[
+            JsValue::from_str(request.to.as_str()),
+            lost_reason.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL),
+            JsValue::from_str(&now),
+            JsValue::from_str(&id),
+            JsValue::from_f64(before.version as f64),
+            JsValue::from_str(from.as_str()),
+        ])?;
+    let history = db
+        .prepare("INSERT INTO lead_history (lead_id, from_status, to_status, actor_id, note, at) SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE changes() = 1")
+        .bind(&[
+            JsValue::from_str(&id),
+            JsValue::from_str(from.as_str()),
+            JsValue::from_str(request.to.as_str()),
+            JsValue::from_str(&principal.subject),
+            request.note.as_deref().or(lost_reason.as_deref()).map(JsValue::from_str).unwrap_or(JsValue::NULL),
+            JsValue::from_str(&now),
+        ])?;
+    let audit = audit::entry_if_changed(&db, &principal, "lead.transition", "lead", &id, &before, &after)?;
+    let results = db.batch(vec![update, history, audit]).await?;
+    let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    if changed == 0 {
+        let current = find(&db, &principal, &id).await?;
+        return Err(ApiError::Conflict { current: serde_json::to_value(&current).map_err(|e| ApiError::Internal(e.to_string()))? });
+    }
+    publish::event(
+        &ctx.env,
+        &RoomEvent::LeadUpdated {
+            lead_id: id.clone(),
+            location_id: before.location_id.clone(),
+            status: request.to.as_str().into(),
+            version: after.version,
+            by: principal.subject.clone(),
+        },
+    )
+    .await;
+    Ok(Response::from_json(&with_timer(find(&db, &principal, &id).await?, now_seconds()))?)
+}

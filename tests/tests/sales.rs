@@ -1,0 +1,125 @@
+//! The lead queue and pipeline against the real runtime: who sees which leads, response timers,
+//! legal pipeline moves only, and the first response stopping the clock.
+
+mod support;
+
+use libtest_mimic::{Arguments, Trial};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use support::Api;
+
+type Check = fn(&Api);
+
+const CHECKS: &[(&str, Check)] = &[
+    ("sales_see_their_locations_queue_with_response_timers", sales_see_their_locations_queue_with_response_timers),
+    ("customers_see_only_their_own_leads_and_workshop_staff_none", customers_see_only_their_own_leads_and_workshop_staff_none),
+    ("the_first_response_stops_the_clock", the_first_response_stops_the_clock),
+    ("losing_a_lead_needs_a_reason_and_closed_leads_stay_closed", losing_a_lead_needs_a_reason_and_closed_leads_stay_closed),
+    ("another_locations_manager_cannot_touch_a_lead", another_locations_manager_cannot_touch_a_lead),
+];
+
+fn main() {
+    let mut args = Arguments::from_args();
+    args.test_threads = Some(1);
+    let edge = match support::start_edge("it-sales") {
+        Ok(edge) => edge,
+        Err(error) => {
+            eprintln!("could not start the local edge: {error}");
+            std::process::exit(1);
+        }
+    };
+    let api = Arc::new(Api::new(edge.base_url()));
+    let trials = CHECKS
+        .iter()
+        .map(|&(name, check)| {
+            let api = Arc::clone(&api);
+            Trial::test(name, move || {
+                check(&api);
+                Ok(())
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(edge);
+    conclusion.exit();
+}
+
+fn get_as(api: &Api, email: &str, path: &str) -> reqwest::blocking::Response {
+    api.client.get(format!("{}{path}", api.base)).bearer_auth(api.login(email)).send().expect("the edge answers")
+}
+
+fn queue(api: &Api, email: &str, query: &str) -> Vec<Value> {
+    let response = get_as(api, email, &format!("/api/leads?limit=100{query}"));
+    assert_eq!(response.status(), 200, "{email}");
+    let page: Value = response.json().expect("page");
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+fn move_lead(api: &Api, email: &str, id: &str, body: Value) -> reqwest::blocking::Response {
+    api.client
+        .post(format!("{}/api/leads/{id}/transitions", api.base))
+        .bearer_auth(api.login(email))
+        .json(&body)
+        .send()
+        .expect("the edge answers")
+}
+
+fn sales_see_their_locations_queue_with_response_timers(api: &Api) {
+    let leads = queue(api, "sales.north@forecourt.example", "");
+    assert_eq!(leads.len(), 100);
+    assert!(leads.iter().all(|l| l["location_id"] == "loc-north"));
+    for lead in &leads {
+        let timer = &lead["response"];
+        assert!(timer["waited_seconds"].as_u64().is_some());
+        // An unanswered lead older than the 15-minute target is overdue; an answered one never is.
+        let answered = timer["responded"].as_bool().unwrap_or(false);
+        let over = timer["waited_seconds"].as_u64().unwrap_or(0) > 15 * 60;
+        assert_eq!(timer["overdue"].as_bool(), Some(!answered && over), "{}", lead["id"]);
+    }
+    let fresh = queue(api, "sales.north@forecourt.example", "&status=new");
+    assert!(!fresh.is_empty() && fresh.iter().all(|l| l["status"] == "new" && l["response"]["overdue"] == true));
+}
+
+fn customers_see_only_their_own_leads_and_workshop_staff_none(api: &Api) {
+    let own = queue(api, "alex@example.com", "");
+    assert!(own.iter().all(|l| l["customer_id"] == "cus-00001"));
+    assert_eq!(get_as(api, "tech.north@forecourt.example", "/api/leads").status(), 403);
+    assert_eq!(api.get("/api/leads").status(), 401);
+    let bad = get_as(api, "sales.north@forecourt.example", "/api/leads?status=maybe");
+    assert_eq!(bad.status(), 400);
+}
+
+fn the_first_response_stops_the_clock(api: &Api) {
+    let lead = queue(api, "sales.north@forecourt.example", "&status=new")[0].clone();
+    let id = lead["id"].as_str().expect("id");
+    let response = move_lead(api, "sales.north@forecourt.example", id, json!({"to": "contacted", "note": "called back"}));
+    assert_eq!(response.status(), 200);
+    let moved: Value = response.json().expect("lead");
+    assert_eq!(moved["status"], "contacted");
+    assert_eq!(moved["version"], lead["version"].as_i64().unwrap_or(0) + 1);
+    assert_eq!(moved["response"]["responded"], true);
+    assert_eq!(moved["response"]["overdue"], false);
+    assert!(moved["first_response_at"].as_str().is_some());
+    let back = move_lead(api, "sales.north@forecourt.example", id, json!({"to": "new"}));
+    assert_eq!(back.status(), 400, "the pipeline never runs backwards");
+}
+
+fn losing_a_lead_needs_a_reason_and_closed_leads_stay_closed(api: &Api) {
+    let lead = queue(api, "sales.north@forecourt.example", "&status=qualified")[0].clone();
+    let id = lead["id"].as_str().expect("id");
+    let no_reason = move_lead(api, "sales.north@forecourt.example", id, json!({"to": "lost"}));
+    assert_eq!(no_reason.status(), 400);
+    let lost = move_lead(api, "sales.north@forecourt.example", id, json!({"to": "lost", "lost_reason": "bought elsewhere"}));
+    assert_eq!(lost.status(), 200);
+    assert_eq!(lost.json::<Value>().expect("lead")["lost_reason"], "bought elsewhere");
+    assert_eq!(move_lead(api, "sales.north@forecourt.example", id, json!({"to": "won"})).status(), 400);
+}
+
+fn another_locations_manager_cannot_touch_a_lead(api: &Api) {
+    let lead = queue(api, "sales.north@forecourt.example", "&status=contacted")[0].clone();
+    let id = lead["id"].as_str().expect("id");
+    assert_eq!(get_as(api, "manager.south@forecourt.example", &format!("/api/leads/{id}")).status(), 404);
+    assert_eq!(move_lead(api, "manager.south@forecourt.example", id, json!({"to": "qualified"})).status(), 404);
+    assert_eq!(move_lead(api, "advisor.north@forecourt.example", id, json!({"to": "qualified"})).status(), 403);
+    assert_eq!(move_lead(api, "manager.north@forecourt.example", id, json!({"to": "qualified"})).status(), 200);
+}
