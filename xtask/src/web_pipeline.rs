@@ -13,6 +13,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 const APP_PLACEHOLDER: &str = "__FORECOURT_APP_JS__";
+/// The app's content-hashed directory (`/pkg/<hash>`), for index.html's preloads.
+const PKG_DIR_PLACEHOLDER: &str = "__FORECOURT_PKG_DIR__";
 
 pub fn run_as_trunk_hook() -> Result<()> {
     let staging = std::env::var_os("TRUNK_STAGING_DIR")
@@ -29,7 +31,8 @@ pub fn build_into(tools: &Tools, staging: &Path) -> Result<()> {
     if !html.contains(APP_PLACEHOLDER) {
         return Err(format!("{} has no {APP_PLACEHOLDER} placeholder", index.display()));
     }
-    write(&index, &html.replace(APP_PLACEHOLDER, &app_js))?;
+    let pkg_dir = app_js.rsplit_once('/').map(|(dir, _)| dir).unwrap_or_default();
+    write(&index, &html.replace(APP_PLACEHOLDER, &app_js).replace(PKG_DIR_PLACEHOLDER, pkg_dir))?;
 
     // The shell is everything the first page needs. Not part of it: the service worker's own
     // files, and the lazy chunks, which the worker caches when a page first asks for them (they
