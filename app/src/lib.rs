@@ -24,10 +24,7 @@ pub fn start() {
 
 /// index.html paints a placeholder so the first frame is not blank while wasm streams in.
 fn remove_boot_placeholder() {
-    if let Some(boot) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("boot"))
-    {
+    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
         boot.remove();
     }
 }

@@ -52,22 +52,12 @@ impl Store {
     }
 
     /// Saves a page under its query, and each of its vehicles on its own, in one transaction.
-    pub async fn save_stock_page(
-        &self,
-        query: &StockQuery,
-        page: &StockPage,
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(&[STOCK, VEHICLES], TransactionMode::ReadWrite)?;
-        tx.store(STOCK)?
-            .put(&to_js(page)?, Some(&JsValue::from_str(&query.cache_key())))
-            .await?;
+    pub async fn save_stock_page(&self, query: &StockQuery, page: &StockPage) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[STOCK, VEHICLES], TransactionMode::ReadWrite)?;
+        tx.store(STOCK)?.put(&to_js(page)?, Some(&JsValue::from_str(&query.cache_key()))).await?;
         let vehicles = tx.store(VEHICLES)?;
         for vehicle in &page.items {
-            vehicles
-                .put(&to_js(vehicle)?, Some(&JsValue::from_str(&vehicle.id)))
-                .await?;
+            vehicles.put(&to_js(vehicle)?, Some(&JsValue::from_str(&vehicle.id))).await?;
         }
         tx.done().await?;
         Ok(())
@@ -78,12 +68,8 @@ impl Store {
     }
 
     pub async fn save_vehicle(&self, vehicle: &Vehicle) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(&[VEHICLES], TransactionMode::ReadWrite)?;
-        tx.store(VEHICLES)?
-            .put(&to_js(vehicle)?, Some(&JsValue::from_str(&vehicle.id)))
-            .await?;
+        let tx = self.db.transaction(&[VEHICLES], TransactionMode::ReadWrite)?;
+        tx.store(VEHICLES)?.put(&to_js(vehicle)?, Some(&JsValue::from_str(&vehicle.id))).await?;
         tx.done().await?;
         Ok(())
     }
@@ -92,11 +78,7 @@ impl Store {
         self.get(VEHICLES, id).await
     }
 
-    async fn get<T: DeserializeOwned>(
-        &self,
-        store: &str,
-        key: &str,
-    ) -> Result<Option<T>, StoreError> {
+    async fn get<T: DeserializeOwned>(&self, store: &str, key: &str) -> Result<Option<T>, StoreError> {
         let tx = self.db.transaction(&[store], TransactionMode::ReadOnly)?;
         let value = tx.store(store)?.get(JsValue::from_str(key)).await?;
         tx.done().await?;
@@ -165,7 +147,5 @@ pub async fn saved_vehicle(id: &str) -> Option<Vehicle> {
 }
 
 fn warn_on_error<T>(what: &str, result: Result<T, StoreError>) -> Option<T> {
-    result
-        .map_err(|error| leptos::logging::warn!("{what}: {error}"))
-        .ok()
+    result.map_err(|error| leptos::logging::warn!("{what}: {error}")).ok()
 }

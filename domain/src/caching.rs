@@ -63,17 +63,11 @@ mod tests {
 
     #[test]
     fn a_price_change_retires_both_detail_and_search_results() {
-        assert_eq!(
-            CacheKind::VehicleDetail.scope(),
-            CacheKind::StockSearch.scope()
-        );
+        assert_eq!(CacheKind::VehicleDetail.scope(), CacheKind::StockSearch.scope());
     }
 
     #[test]
     fn keys_change_with_the_generation() {
-        assert_ne!(
-            CacheKind::StockSearch.key("1", "make=BMW"),
-            CacheKind::StockSearch.key("2", "make=BMW")
-        );
+        assert_ne!(CacheKind::StockSearch.key("1", "make=BMW"), CacheKind::StockSearch.key("2", "make=BMW"));
     }
 }

@@ -10,8 +10,8 @@ pub mod identity;
 pub mod money;
 pub mod problem;
 pub mod realtime;
-pub mod workshop;
 pub mod showroom;
+pub mod workshop;
 
 pub use money::Money;
 pub use problem::Problem;

@@ -25,9 +25,10 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .post_async("/api/work-orders/:id/transitions", work_orders::transition)
         .get_async("/api/audit", audit::list)
         .get_async("/api/rooms/:room", connect::join)
-        .or_else_any_method_async("/api/*rest", |req, _| async move {
-            ApiError::RouteNotFound(req.path()).into_response()
-        })
+        .or_else_any_method_async(
+            "/api/*rest",
+            |req, _| async move { ApiError::RouteNotFound(req.path()).into_response() },
+        )
         .run(req, env)
         .await
 }

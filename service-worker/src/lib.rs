@@ -18,9 +18,7 @@ use routing::{classify, Route};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{
-    Cache, Request, RequestCache, RequestInit, Response, ResponseInit, ServiceWorkerGlobalScope,
-};
+use web_sys::{Cache, Request, RequestCache, RequestInit, Response, ResponseInit, ServiceWorkerGlobalScope};
 
 /// Every cache this worker owns starts with this; activation deletes the ones of older builds.
 const CACHE_PREFIX: &str = "forecourt-shell-";
@@ -47,12 +45,7 @@ thread_local! {
 pub fn configure(build_id: String, precache: Vec<String>, own_wasm: String) {
     let mut precache = precache;
     precache.push(own_wasm);
-    BUILD.with(|b| {
-        *b.borrow_mut() = Some(Build {
-            id: build_id,
-            precache,
-        })
-    });
+    BUILD.with(|b| *b.borrow_mut() = Some(Build { id: build_id, precache }));
 }
 
 /// `install`: stores the whole shell of this build, or fails so the old worker stays in charge.
@@ -60,10 +53,7 @@ pub fn configure(build_id: String, precache: Vec<String>, own_wasm: String) {
 pub fn on_install() -> Promise {
     future_to_promise(async move {
         let (cache_name, urls) = BUILD.with(|b| {
-            b.borrow()
-                .as_ref()
-                .map(|build| (cache_name(&build.id), build.precache.clone()))
-                .ok_or_else(not_configured)
+            b.borrow().as_ref().map(|build| (cache_name(&build.id), build.precache.clone())).ok_or_else(not_configured)
         })?;
         let cache = open_cache(&cache_name).await?;
         let stored = Array::new();
@@ -79,9 +69,8 @@ pub fn on_install() -> Promise {
 #[wasm_bindgen]
 pub fn on_activate() -> Promise {
     future_to_promise(async move {
-        let current = BUILD
-            .with(|b| b.borrow().as_ref().map(|build| cache_name(&build.id)))
-            .ok_or_else(not_configured)?;
+        let current =
+            BUILD.with(|b| b.borrow().as_ref().map(|build| cache_name(&build.id))).ok_or_else(not_configured)?;
         let caches = scope().caches()?;
         let names: Array = JsFuture::from(caches.keys()).await?.unchecked_into();
         for name in names.iter().filter_map(|n| n.as_string()) {
@@ -118,28 +107,20 @@ pub fn on_fetch(request: Request) -> Promise {
 #[wasm_bindgen]
 pub fn on_message(data: JsValue) -> Promise {
     if data.as_string().as_deref() == Some(SKIP_WAITING) {
-        return scope()
-            .skip_waiting()
-            .unwrap_or_else(|error| Promise::reject(&error));
+        return scope().skip_waiting().unwrap_or_else(|error| Promise::reject(&error));
     }
     Promise::resolve(&JsValue::UNDEFINED)
 }
 
 fn route_of(request: &Request) -> Route {
     let origin = scope().location().origin();
-    classify(
-        &request.method(),
-        &request.url(),
-        &origin,
-        request.mode() == web_sys::RequestMode::Navigate,
-    )
+    classify(&request.method(), &request.url(), &origin, request.mode() == web_sys::RequestMode::Navigate)
 }
 
 async fn navigation(request: &Request) -> Result<Response, JsValue> {
     let network = scope().fetch_with_request(request);
     let timeout = Promise::new(&mut |resolve, _reject| {
-        let _ = scope()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, NAVIGATION_TIMEOUT_MS);
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, NAVIGATION_TIMEOUT_MS);
     });
     // Resolves with the response, resolves with `undefined` on timeout, rejects when offline.
     if let Ok(winner) = JsFuture::from(Promise::race(&Array::of2(&network, &timeout))).await {
@@ -180,18 +161,11 @@ async fn store(cache: Cache, url: String) -> Result<JsValue, JsValue> {
     let request = Request::new_with_str_and_init(&url, &init)?;
     let response = fetch(&request).await?;
     if !response.ok() {
-        return Err(JsValue::from_str(&format!(
-            "precaching {url}: HTTP {}",
-            response.status()
-        )));
+        return Err(JsValue::from_str(&format!("precaching {url}: HTTP {}", response.status())));
     }
     // The edge may redirect `/index.html` to `/`; browsers refuse to answer a navigation with a
     // redirected response, so a clean copy is stored instead.
-    let response = if response.redirected() {
-        unredirected(&response).await?
-    } else {
-        response
-    };
+    let response = if response.redirected() { unredirected(&response).await? } else { response };
     JsFuture::from(cache.put_with_str(&url, &response)).await?;
     Ok(JsValue::UNDEFINED)
 }
@@ -211,15 +185,11 @@ async fn cached(url: &str) -> Result<Option<Response>, JsValue> {
 }
 
 async fn fetch(request: &Request) -> Result<Response, JsValue> {
-    Ok(JsFuture::from(scope().fetch_with_request(request))
-        .await?
-        .unchecked_into())
+    Ok(JsFuture::from(scope().fetch_with_request(request)).await?.unchecked_into())
 }
 
 async fn open_cache(name: &str) -> Result<Cache, JsValue> {
-    Ok(JsFuture::from(scope().caches()?.open(name))
-        .await?
-        .unchecked_into())
+    Ok(JsFuture::from(scope().caches()?.open(name)).await?.unchecked_into())
 }
 
 fn cache_name(build_id: &str) -> String {

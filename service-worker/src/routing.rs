@@ -23,20 +23,14 @@ pub fn classify(method: &str, url: &str, origin: &str, is_navigation: bool) -> R
     if !(rest.is_empty() || rest.starts_with('/')) || !method.eq_ignore_ascii_case("GET") {
         return Route::Network;
     }
-    let path = rest
-        .split(['?', '#'])
-        .next()
-        .filter(|p| !p.is_empty())
-        .unwrap_or("/");
+    let path = rest.split(['?', '#']).next().filter(|p| !p.is_empty()).unwrap_or("/");
     if path == "/api" || path.starts_with("/api/") {
         return Route::Network;
     }
     if is_navigation {
         return Route::Navigation;
     }
-    Route::Asset {
-        runtime_cache: HASHED_DIRS.iter().any(|dir| path.starts_with(dir)),
-    }
+    Route::Asset { runtime_cache: HASHED_DIRS.iter().any(|dir| path.starts_with(dir)) }
 }
 
 #[cfg(test)]
@@ -47,72 +41,39 @@ mod tests {
 
     #[test]
     fn page_loads_are_navigations() {
-        assert_eq!(
-            classify("GET", "http://127.0.0.1:8787/vehicles/veh-1", ORIGIN, true),
-            Route::Navigation
-        );
+        assert_eq!(classify("GET", "http://127.0.0.1:8787/vehicles/veh-1", ORIGIN, true), Route::Navigation);
     }
 
     #[test]
     fn api_calls_go_straight_to_the_network() {
-        assert_eq!(
-            classify(
-                "GET",
-                "http://127.0.0.1:8787/api/vehicles?make=BMW",
-                ORIGIN,
-                false
-            ),
-            Route::Network
-        );
+        assert_eq!(classify("GET", "http://127.0.0.1:8787/api/vehicles?make=BMW", ORIGIN, false), Route::Network);
     }
 
     #[test]
     fn api_navigations_are_not_answered_with_the_shell() {
-        assert_eq!(
-            classify("GET", "http://127.0.0.1:8787/api/health", ORIGIN, true),
-            Route::Network
-        );
+        assert_eq!(classify("GET", "http://127.0.0.1:8787/api/health", ORIGIN, true), Route::Network);
     }
 
     #[test]
     fn writes_are_never_intercepted() {
-        assert_eq!(
-            classify("POST", "http://127.0.0.1:8787/stock", ORIGIN, false),
-            Route::Network
-        );
+        assert_eq!(classify("POST", "http://127.0.0.1:8787/stock", ORIGIN, false), Route::Network);
     }
 
     #[test]
     fn other_origins_are_not_intercepted() {
-        assert_eq!(
-            classify("GET", "https://cdn.example/app.css", ORIGIN, false),
-            Route::Network
-        );
-        assert_eq!(
-            classify("GET", "http://127.0.0.1:87870/app.css", ORIGIN, false),
-            Route::Network
-        );
+        assert_eq!(classify("GET", "https://cdn.example/app.css", ORIGIN, false), Route::Network);
+        assert_eq!(classify("GET", "http://127.0.0.1:87870/app.css", ORIGIN, false), Route::Network);
     }
 
     #[test]
     fn hashed_app_files_are_runtime_cached() {
         let url = "http://127.0.0.1:8787/pkg/0123abcd/forecourt_app_bg.wasm";
-        assert_eq!(
-            classify("GET", url, ORIGIN, false),
-            Route::Asset {
-                runtime_cache: true
-            }
-        );
+        assert_eq!(classify("GET", url, ORIGIN, false), Route::Asset { runtime_cache: true });
     }
 
     #[test]
     fn other_static_files_are_served_from_the_precache_only() {
         let url = "http://127.0.0.1:8787/manifest.webmanifest";
-        assert_eq!(
-            classify("GET", url, ORIGIN, false),
-            Route::Asset {
-                runtime_cache: false
-            }
-        );
+        assert_eq!(classify("GET", url, ORIGIN, false), Route::Asset { runtime_cache: false });
     }
 }

@@ -40,10 +40,7 @@ pub struct LocalEdge {
 
 pub fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
 fn wrangler(root: &Path) -> Command {
@@ -57,30 +54,20 @@ fn wrangler(root: &Path) -> Command {
 }
 
 fn run_quietly(cmd: &mut Command, what: &str) -> Result<(), String> {
-    let out = cmd.output().map_err(|e| {
-        format!("{what}: could not start wrangler ({e}); run `cargo xtask test` to install it")
-    })?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{what}: could not start wrangler ({e}); run `cargo xtask test` to install it"))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "{what} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
+        Err(format!("{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
     }
 }
 
 /// Applies D1 migrations and loads `seed_sql` into the local state at `state_dir`.
-pub fn prepare_database(
-    root: &Path,
-    state_dir: &Path,
-    seed_sql: Option<&Path>,
-) -> Result<(), String> {
+pub fn prepare_database(root: &Path, state_dir: &Path, seed_sql: Option<&Path>) -> Result<(), String> {
     run_quietly(
-        wrangler(root)
-            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
-            .arg(state_dir),
+        wrangler(root).args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"]).arg(state_dir),
         "applying D1 migrations",
     )?;
     if let Some(seed) = seed_sql {
@@ -101,31 +88,19 @@ impl LocalEdge {
     pub fn start(options: &EdgeOptions) -> Result<Self, String> {
         std::fs::create_dir_all(&options.state_dir)
             .map_err(|e| format!("creating {}: {e}", options.state_dir.display()))?;
-        prepare_database(
-            &options.root,
-            &options.state_dir,
-            options.seed_sql.as_deref(),
-        )?;
+        prepare_database(&options.root, &options.state_dir, options.seed_sql.as_deref())?;
         let port = match options.port {
             Some(port) => port,
             None => free_port()?,
         };
         let mut cmd = wrangler(&options.root);
-        cmd.args([
-            "dev",
-            "--local",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-        ])
-        .args(["--inspector-port", &free_port()?.to_string()])
-        .args(["--show-interactive-dev-session=false", "--persist-to"])
-        .arg(&options.state_dir)
-        .args(["--var", &format!("TOKEN_SIGNING_KEY:{LOCAL_TOKEN_SIGNING_KEY}")]);
+        cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &free_port()?.to_string()])
+            .args(["--show-interactive-dev-session=false", "--persist-to"])
+            .arg(&options.state_dir)
+            .args(["--var", &format!("TOKEN_SIGNING_KEY:{LOCAL_TOKEN_SIGNING_KEY}")]);
         if let Some(log) = &options.log_file {
-            let file = std::fs::File::create(log)
-                .map_err(|e| format!("creating {}: {e}", log.display()))?;
+            let file = std::fs::File::create(log).map_err(|e| format!("creating {}: {e}", log.display()))?;
             let err = file.try_clone().map_err(|e| e.to_string())?;
             cmd.stdout(file).stderr(err);
         }
@@ -138,13 +113,8 @@ impl LocalEdge {
                 Ok(())
             });
         }
-        let child = cmd
-            .spawn()
-            .map_err(|e| format!("starting wrangler dev: {e}"))?;
-        let mut edge = Self {
-            child,
-            base_url: format!("http://127.0.0.1:{port}"),
-        };
+        let child = cmd.spawn().map_err(|e| format!("starting wrangler dev: {e}"))?;
+        let mut edge = Self { child, base_url: format!("http://127.0.0.1:{port}") };
         edge.wait_until_ready()?;
         Ok(edge)
     }
@@ -154,11 +124,7 @@ impl LocalEdge {
     }
 
     pub fn port(&self) -> u16 {
-        self.base_url
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0)
+        self.base_url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0)
     }
 
     fn wait_until_ready(&mut self) -> Result<(), String> {
@@ -172,9 +138,7 @@ impl LocalEdge {
             }
             std::thread::sleep(Duration::from_millis(250));
         }
-        Err(format!(
-            "wrangler dev did not become healthy within {READY_TIMEOUT:?}"
-        ))
+        Err(format!("wrangler dev did not become healthy within {READY_TIMEOUT:?}"))
     }
 
     /// Whether wrangler is still running (for `cargo xtask dev`, which runs until Ctrl-C).
@@ -232,11 +196,8 @@ impl Drop for LocalEdge {
 /// The status of `GET /api/health`, with std only (this library must stay light for xtask).
 pub fn health_status(port: u16) -> Option<u16> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    let request =
-        format!("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let request = format!("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).ok()?;
     let mut head = [0u8; 32];
     let read = stream.read(&mut head).ok()?;

@@ -17,11 +17,17 @@ const CHECKS: &[(&str, Check)] = &[
     ("every_role_signs_in_and_sees_its_own_profile", every_role_signs_in_and_sees_its_own_profile),
     ("a_wrong_password_and_an_unknown_email_fail_alike", a_wrong_password_and_an_unknown_email_fail_alike),
     ("repeated_failures_lock_the_account_for_a_while", repeated_failures_lock_the_account_for_a_while),
-    ("refresh_tokens_rotate_and_a_reused_one_revokes_the_session", refresh_tokens_rotate_and_a_reused_one_revokes_the_session),
+    (
+        "refresh_tokens_rotate_and_a_reused_one_revokes_the_session",
+        refresh_tokens_rotate_and_a_reused_one_revokes_the_session,
+    ),
     ("signing_out_revokes_the_refresh_token", signing_out_revokes_the_refresh_token),
     ("forged_and_expired_tokens_are_refused", forged_and_expired_tokens_are_refused),
     ("malformed_sign_in_requests_name_the_problem", malformed_sign_in_requests_name_the_problem),
-    ("only_staff_of_the_vehicles_location_may_change_its_price", only_staff_of_the_vehicles_location_may_change_its_price),
+    (
+        "only_staff_of_the_vehicles_location_may_change_its_price",
+        only_staff_of_the_vehicles_location_may_change_its_price,
+    ),
 ];
 
 const ACCOUNTS: &[(&str, &str, &[&str])] = &[
@@ -143,13 +149,15 @@ fn signing_out_revokes_the_refresh_token(api: &Api) {
 
 fn forged_and_expired_tokens_are_refused(api: &Api) {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let admin = Claims { sub: "usr-admin".into(), role: Role::Admin, locs: vec![], cust: None, iat: now, exp: now + 600 };
+    let admin =
+        Claims { sub: "usr-admin".into(), role: Role::Admin, locs: vec![], cust: None, iat: now, exp: now + 600 };
     let forged = token::sign(&admin, b"an attacker's key that is long enough!!");
     assert_eq!(me(api, &forged).status(), 401);
     let expired = Claims { iat: now - 2_000, exp: now - 1_000, ..admin.clone() };
     let response = me(api, &token::sign(&expired, LOCAL_TOKEN_SIGNING_KEY.as_bytes()));
     assert_eq!(response.status(), 401);
-    let challenge = response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let challenge =
+        response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     assert!(challenge.contains("invalid_token"), "expired tokens say so: {challenge}");
     assert_eq!(me(api, "fc1.garbage.garbage").status(), 401);
     assert_eq!(me(api, "fcd_not-a-registered-device").status(), 401);

@@ -17,23 +17,10 @@ fn the_worker_bundle_builds_for_deployment_with_every_binding() {
         .arg(&out_dir)
         .output()
         .expect("wrangler runs (install it with `cargo xtask test`)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "dry run failed:\n{text}");
-    for binding in [
-        "env.DB",
-        "env.CACHE",
-        "env.ROOMS",
-        "env.MEDIA",
-        "env.ASSETS",
-    ] {
-        assert!(
-            text.contains(binding),
-            "the bundle lacks {binding}:\n{text}"
-        );
+    for binding in ["env.DB", "env.CACHE", "env.ROOMS", "env.MEDIA", "env.ASSETS"] {
+        assert!(text.contains(binding), "the bundle lacks {binding}:\n{text}");
     }
     // "Total Upload: 1234.56 KiB / gzip: 456.78 KiB": the free plan takes 3 MiB gzipped.
     let gzip_kib: f64 = text

@@ -12,9 +12,15 @@ type Check = fn(&Api);
 
 const CHECKS: &[(&str, Check)] = &[
     ("sales_see_their_locations_queue_with_response_timers", sales_see_their_locations_queue_with_response_timers),
-    ("customers_see_only_their_own_leads_and_workshop_staff_none", customers_see_only_their_own_leads_and_workshop_staff_none),
+    (
+        "customers_see_only_their_own_leads_and_workshop_staff_none",
+        customers_see_only_their_own_leads_and_workshop_staff_none,
+    ),
     ("the_first_response_stops_the_clock", the_first_response_stops_the_clock),
-    ("losing_a_lead_needs_a_reason_and_closed_leads_stay_closed", losing_a_lead_needs_a_reason_and_closed_leads_stay_closed),
+    (
+        "losing_a_lead_needs_a_reason_and_closed_leads_stay_closed",
+        losing_a_lead_needs_a_reason_and_closed_leads_stay_closed,
+    ),
     ("another_locations_manager_cannot_touch_a_lead", another_locations_manager_cannot_touch_a_lead),
 ];
 
@@ -92,7 +98,8 @@ fn customers_see_only_their_own_leads_and_workshop_staff_none(api: &Api) {
 fn the_first_response_stops_the_clock(api: &Api) {
     let lead = queue(api, "sales.north@forecourt.example", "&status=new")[0].clone();
     let id = lead["id"].as_str().expect("id");
-    let response = move_lead(api, "sales.north@forecourt.example", id, json!({"to": "contacted", "note": "called back"}));
+    let response =
+        move_lead(api, "sales.north@forecourt.example", id, json!({"to": "contacted", "note": "called back"}));
     assert_eq!(response.status(), 200);
     let moved: Value = response.json().expect("lead");
     assert_eq!(moved["status"], "contacted");
@@ -109,7 +116,8 @@ fn losing_a_lead_needs_a_reason_and_closed_leads_stay_closed(api: &Api) {
     let id = lead["id"].as_str().expect("id");
     let no_reason = move_lead(api, "sales.north@forecourt.example", id, json!({"to": "lost"}));
     assert_eq!(no_reason.status(), 400);
-    let lost = move_lead(api, "sales.north@forecourt.example", id, json!({"to": "lost", "lost_reason": "bought elsewhere"}));
+    let lost =
+        move_lead(api, "sales.north@forecourt.example", id, json!({"to": "lost", "lost_reason": "bought elsewhere"}));
     assert_eq!(lost.status(), 200);
     assert_eq!(lost.json::<Value>().expect("lead")["lost_reason"], "bought elsewhere");
     assert_eq!(move_lead(api, "sales.north@forecourt.example", id, json!({"to": "won"})).status(), 400);

@@ -84,7 +84,11 @@ fn customers_see_only_their_own_work_orders(api: &Api) {
     assert!(alex.iter().all(|w| w["customer_id"] == "cus-00001"));
     let sam_token = api.login("sam@example.com");
     let foreign = alex[0]["id"].as_str().expect("id");
-    assert_eq!(get_as(api, &sam_token, &format!("/api/work-orders/{foreign}")).status(), 404, "another customer's order is not even there");
+    assert_eq!(
+        get_as(api, &sam_token, &format!("/api/work-orders/{foreign}")).status(),
+        404,
+        "another customer's order is not even there"
+    );
 }
 
 fn technicians_see_only_their_jobs(api: &Api) {
@@ -114,10 +118,20 @@ fn a_work_order_shows_its_lines_totals_and_history(api: &Api) {
     assert_eq!(order["status"], "collected");
     let labour = order["labour"].as_array().expect("labour");
     let parts = order["parts"].as_array().expect("parts");
-    let expected_net: f64 = labour.iter().map(|l| l["hours"].as_f64().unwrap_or(0.0) * l["rate_cents"].as_f64().unwrap_or(0.0)).sum::<f64>().round()
-        + parts.iter().map(|p| p["quantity"].as_f64().unwrap_or(0.0) * p["unit_price_cents"].as_f64().unwrap_or(0.0)).sum::<f64>();
+    let expected_net: f64 = labour
+        .iter()
+        .map(|l| l["hours"].as_f64().unwrap_or(0.0) * l["rate_cents"].as_f64().unwrap_or(0.0))
+        .sum::<f64>()
+        .round()
+        + parts
+            .iter()
+            .map(|p| p["quantity"].as_f64().unwrap_or(0.0) * p["unit_price_cents"].as_f64().unwrap_or(0.0))
+            .sum::<f64>();
     assert_eq!(order["totals"]["net"].as_f64(), Some(expected_net));
-    assert_eq!(order["totals"]["gross"].as_i64(), Some(order["totals"]["net"].as_i64().unwrap_or(0) + order["totals"]["tax"].as_i64().unwrap_or(0)));
+    assert_eq!(
+        order["totals"]["gross"].as_i64(),
+        Some(order["totals"]["net"].as_i64().unwrap_or(0) + order["totals"]["tax"].as_i64().unwrap_or(0))
+    );
     assert!(order["history"].as_array().is_some_and(|h| !h.is_empty()));
 }
 
@@ -142,7 +156,12 @@ fn a_legal_transition_is_recorded_audited_and_pushed_live(api: &Api) {
         welcome = next_json(&mut socket);
     }
 
-    let response = transition(api, "advisor.north@forecourt.example", "wo-open-01", json!({"to": "checked_in", "note": "keys in box 4"}));
+    let response = transition(
+        api,
+        "advisor.north@forecourt.example",
+        "wo-open-01",
+        json!({"to": "checked_in", "note": "keys in box 4"}),
+    );
     assert_eq!(response.status(), 200);
     let after: Value = response.json().expect("detail");
     assert_eq!(after["status"], "checked_in");
@@ -186,11 +205,25 @@ fn a_stale_version_is_a_conflict(api: &Api) {
     let id = "wo-open-05"; // north, in_progress
     let before = detail_as(api, "advisor.north@forecourt.example", id);
     let version = before["version"].as_i64().unwrap_or(0);
-    let stale = transition(api, "advisor.north@forecourt.example", id, json!({"to": "quality_check", "expected_version": version - 1}));
+    let stale = transition(
+        api,
+        "advisor.north@forecourt.example",
+        id,
+        json!({"to": "quality_check", "expected_version": version - 1}),
+    );
     assert_eq!(stale.status(), 409);
     let problem: Value = stale.json().expect("problem");
     assert_eq!(problem["current"]["status"], before["status"]);
-    assert_eq!(transition(api, "advisor.north@forecourt.example", id, json!({"to": "quality_check", "expected_version": version})).status(), 200);
+    assert_eq!(
+        transition(
+            api,
+            "advisor.north@forecourt.example",
+            id,
+            json!({"to": "quality_check", "expected_version": version})
+        )
+        .status(),
+        200
+    );
 }
 
 fn technicians_move_only_their_own_jobs_through_the_bench(api: &Api) {
@@ -202,7 +235,10 @@ fn technicians_move_only_their_own_jobs_through_the_bench(api: &Api) {
     let others = list_as(api, "tech2.north@forecourt.example");
     if let Some(other) = others.iter().find(|w| w["status"] != "collected") {
         let other_id = other["id"].as_str().expect("id");
-        assert_eq!(transition(api, "tech.north@forecourt.example", other_id, json!({"to": "in_progress"})).status(), 404);
+        assert_eq!(
+            transition(api, "tech.north@forecourt.example", other_id, json!({"to": "in_progress"})).status(),
+            404
+        );
     }
 }
 

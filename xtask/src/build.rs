@@ -14,10 +14,7 @@ pub fn all(tools: &Tools) -> Result<()> {
 pub fn worker(tools: &Tools) -> Result<()> {
     println!("== build: worker (edge/)");
     let started = Instant::now();
-    run(tools
-        .command(&tools.worker_build)
-        .arg("--release")
-        .current_dir(tools.root.join("edge")))?;
+    run(tools.command(&tools.worker_build).arg("--release").current_dir(tools.root.join("edge")))?;
     println!("   worker built in {:.0?}", started.elapsed());
     Ok(())
 }

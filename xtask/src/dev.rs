@@ -13,25 +13,16 @@ struct DevArgs {
 }
 
 fn parse(args: &[String]) -> Result<DevArgs> {
-    let mut parsed = DevArgs {
-        port: 8787,
-        reset: false,
-    };
+    let mut parsed = DevArgs { port: 8787, reset: false };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--port" => {
-                parsed.port = iter
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .ok_or("--port takes a port number, e.g. --port 8788")?;
+                parsed.port =
+                    iter.next().and_then(|p| p.parse().ok()).ok_or("--port takes a port number, e.g. --port 8788")?;
             }
             "--reset" => parsed.reset = true,
-            other => {
-                return Err(format!(
-                    "unknown option '{other}' (try --port N or --reset)"
-                ))
-            }
+            other => return Err(format!("unknown option '{other}' (try --port N or --reset)")),
         }
     }
     Ok(parsed)
@@ -77,8 +68,5 @@ pub fn run_dev(args: &[String]) -> Result<()> {
 pub fn deploy(args: &[String]) -> Result<()> {
     let tools = toolchain::ensure_build_tools()?;
     build::all(&tools)?;
-    run(tools
-        .command(&tools.wrangler)
-        .args(["deploy", "--config", "edge/wrangler.toml"])
-        .args(args))
+    run(tools.command(&tools.wrangler).args(["deploy", "--config", "edge/wrangler.toml"]).args(args))
 }

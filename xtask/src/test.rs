@@ -21,10 +21,7 @@ fn scan(line: &str, counts: &mut Counts) {
     if let Some(rest) = line.strip_prefix("test result: ") {
         for part in rest.split([';', '.']) {
             let mut words = part.split_whitespace();
-            if let (Some(n), Some(word)) = (
-                words.next().and_then(|n| n.parse::<u64>().ok()),
-                words.next(),
-            ) {
+            if let (Some(n), Some(word)) = (words.next().and_then(|n| n.parse::<u64>().ok()), words.next()) {
                 match word {
                     "passed" => counts.passed += n,
                     "failed" => counts.failed += n,
@@ -32,15 +29,9 @@ fn scan(line: &str, counts: &mut Counts) {
                 }
             }
         }
-    } else if let Some(n) = line
-        .strip_prefix("# pass ")
-        .and_then(|n| n.parse::<u64>().ok())
-    {
+    } else if let Some(n) = line.strip_prefix("# pass ").and_then(|n| n.parse::<u64>().ok()) {
         counts.passed += n;
-    } else if let Some(n) = line
-        .strip_prefix("# fail ")
-        .and_then(|n| n.parse::<u64>().ok())
-    {
+    } else if let Some(n) = line.strip_prefix("# fail ").and_then(|n| n.parse::<u64>().ok()) {
         counts.failed += n;
     }
 }
@@ -58,10 +49,7 @@ fn run_counted(cmd: &mut Command) -> Result<Counts> {
     if let Some(out) = child.stdout.take() {
         let sender = sender.clone();
         readers.push(std::thread::spawn(move || {
-            for line in BufReader::new(out)
-                .lines()
-                .map_while(std::result::Result::ok)
-            {
+            for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
                 println!("{line}");
                 let _ = sender.send(line);
             }
@@ -70,10 +58,7 @@ fn run_counted(cmd: &mut Command) -> Result<Counts> {
     if let Some(err) = child.stderr.take() {
         let sender = sender.clone();
         readers.push(std::thread::spawn(move || {
-            for line in BufReader::new(err)
-                .lines()
-                .map_while(std::result::Result::ok)
-            {
+            for line in BufReader::new(err).lines().map_while(std::result::Result::ok) {
                 eprintln!("{line}");
                 let _ = sender.send(line);
             }
@@ -101,26 +86,15 @@ struct Layer {
     seconds: f64,
 }
 
-fn layer(
-    name: &'static str,
-    layers: &mut Vec<Layer>,
-    body: impl FnOnce() -> Result<Counts>,
-) -> Result<()> {
+fn layer(name: &'static str, layers: &mut Vec<Layer>, body: impl FnOnce() -> Result<Counts>) -> Result<()> {
     println!("\n== test layer: {name}");
     let started = Instant::now();
     let counts = body()?;
     if counts.passed == 0 && counts.failed == 0 {
         return Err(format!("layer '{name}' ran no tests"));
     }
-    println!(
-        "== {name}: {} passed, {} failed",
-        counts.passed, counts.failed
-    );
-    layers.push(Layer {
-        name,
-        counts,
-        seconds: started.elapsed().as_secs_f64(),
-    });
+    println!("== {name}: {} passed, {} failed", counts.passed, counts.failed);
+    layers.push(Layer { name, counts, seconds: started.elapsed().as_secs_f64() });
     Ok(())
 }
 
@@ -137,8 +111,25 @@ fn lint(tools: &Tools) -> Result<u64> {
     let mut failures = 0;
     let checks: [Vec<&str>; 3] = [
         vec!["fmt", "--all", "--check"],
-        ["clippy", "--workspace", "--all-targets"].into_iter().chain(excluding(&WASM_ONLY)).chain(["--", "-D", "warnings"]).collect(),
-        ["clippy", "--target", "wasm32-unknown-unknown", "--all-targets", "-p", WASM_ONLY[0], "-p", WASM_ONLY[1], "--", "-D", "warnings"].to_vec(),
+        ["clippy", "--workspace", "--all-targets"]
+            .into_iter()
+            .chain(excluding(&WASM_ONLY))
+            .chain(["--", "-D", "warnings"])
+            .collect(),
+        [
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "-p",
+            WASM_ONLY[0],
+            "-p",
+            WASM_ONLY[1],
+            "--",
+            "-D",
+            "warnings",
+        ]
+        .to_vec(),
     ];
     for args in checks {
         failures += run_counted(tools.command("cargo").args(&args))?.failed;
@@ -149,30 +140,23 @@ fn lint(tools: &Tools) -> Result<u64> {
 fn native(tools: &Tools) -> Result<Counts> {
     let lint_failures = lint(tools)?;
     let mut counts = run_counted(
-        tools.command("cargo").args(["test", "--workspace"]).args(excluding(&WASM_ONLY)).args(["--exclude", "forecourt-tests"]),
+        tools
+            .command("cargo")
+            .args(["test", "--workspace"])
+            .args(excluding(&WASM_ONLY))
+            .args(["--exclude", "forecourt-tests"]),
     )?;
     counts.failed += lint_failures;
     Ok(counts)
 }
 
 fn wasm_in_browser(tools: &Tools) -> Result<Counts> {
-    run_counted(tools.command("cargo").args([
-        "test",
-        "-p",
-        "forecourt-app",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]))
+    run_counted(tools.command("cargo").args(["test", "-p", "forecourt-app", "--target", "wasm32-unknown-unknown"]))
 }
 
 fn integration(tools: &Tools) -> Result<Counts> {
     let seed = local_edge::write_seed_sql(&tools.root)?;
-    run_counted(
-        tools
-            .command("cargo")
-            .args(["test", "-p", "forecourt-tests"])
-            .env("FORECOURT_SEED_SQL", seed),
-    )
+    run_counted(tools.command("cargo").args(["test", "-p", "forecourt-tests"]).env("FORECOURT_SEED_SQL", seed))
 }
 
 fn end_to_end(tools: &Tools) -> Result<Counts> {
@@ -193,9 +177,7 @@ fn end_to_end(tools: &Tools) -> Result<Counts> {
 
 pub fn run(args: &[String]) -> Result<()> {
     if let Some(unknown) = args.first() {
-        return Err(format!(
-            "`cargo xtask test` takes no options (got '{unknown}')"
-        ));
+        return Err(format!("`cargo xtask test` takes no options (got '{unknown}')"));
     }
     let started = Instant::now();
     let tools = toolchain::ensure_build_tools()?;
@@ -204,30 +186,16 @@ pub fn run(args: &[String]) -> Result<()> {
 
     let mut layers = Vec::new();
     layer("native (cargo test)", &mut layers, || native(&tools))?;
-    layer(
-        "wasm in headless Chromium (wasm-bindgen-test)",
-        &mut layers,
-        || wasm_in_browser(&tools),
-    )?;
+    layer("wasm in headless Chromium (wasm-bindgen-test)", &mut layers, || wasm_in_browser(&tools))?;
     println!("\n== build for the integration and end-to-end layers");
     build::all(&tools)?;
-    layer("integration against wrangler dev", &mut layers, || {
-        integration(&tools)
-    })?;
-    layer("end-to-end in Chromium (Playwright)", &mut layers, || {
-        end_to_end(&tools)
-    })?;
+    layer("integration against wrangler dev", &mut layers, || integration(&tools))?;
+    layer("end-to-end in Chromium (Playwright)", &mut layers, || end_to_end(&tools))?;
 
-    println!(
-        "\n{:<50} {:>7} {:>7} {:>8}",
-        "layer", "passed", "failed", "seconds"
-    );
+    println!("\n{:<50} {:>7} {:>7} {:>8}", "layer", "passed", "failed", "seconds");
     let mut total = Counts::default();
     for layer in &layers {
-        println!(
-            "{:<50} {:>7} {:>7} {:>8.1}",
-            layer.name, layer.counts.passed, layer.counts.failed, layer.seconds
-        );
+        println!("{:<50} {:>7} {:>7} {:>8.1}", layer.name, layer.counts.passed, layer.counts.failed, layer.seconds);
         total.passed += layer.counts.passed;
         total.failed += layer.counts.failed;
     }
@@ -246,7 +214,10 @@ mod tests {
     #[test]
     fn reads_cargo_test_closing_lines() {
         let mut counts = Counts::default();
-        scan("test result: FAILED. 12 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s", &mut counts);
+        scan(
+            "test result: FAILED. 12 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s",
+            &mut counts,
+        );
         assert_eq!((counts.passed, counts.failed), (12, 2));
     }
 

@@ -12,8 +12,8 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    RegistrationOptions, ServiceWorker, ServiceWorkerContainer, ServiceWorkerRegistration,
-    ServiceWorkerState, ServiceWorkerUpdateViaCache,
+    RegistrationOptions, ServiceWorker, ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState,
+    ServiceWorkerUpdateViaCache,
 };
 
 /// The message the service worker understands as "activate now" (see service-worker/).
@@ -55,8 +55,7 @@ pub fn UpdatePrompt() -> impl IntoView {
 /// `None` where service workers do not exist (insecure origins, some embedded browsers).
 fn service_worker_container() -> Option<ServiceWorkerContainer> {
     let navigator = web_sys::window()?.navigator();
-    let present =
-        js_sys::Reflect::has(&navigator, &JsValue::from_str("serviceWorker")).unwrap_or(false);
+    let present = js_sys::Reflect::has(&navigator, &JsValue::from_str("serviceWorker")).unwrap_or(false);
     present.then(|| navigator.service_worker())
 }
 
@@ -70,9 +69,7 @@ async fn register(
     // sw.js names the build; it must always come from the network, never the HTTP cache.
     options.set_update_via_cache(ServiceWorkerUpdateViaCache::None);
     let registration: ServiceWorkerRegistration =
-        JsFuture::from(container.register_with_options("/sw.js", &options))
-            .await?
-            .dyn_into()?;
+        JsFuture::from(container.register_with_options("/sw.js", &options)).await?.dyn_into()?;
 
     // A worker already waiting from an earlier visit; without a controller this is the first
     // install, which activates by itself and needs no prompt.
@@ -107,11 +104,7 @@ async fn register(
     Ok(())
 }
 
-fn watch_installing(
-    worker: ServiceWorker,
-    container: ServiceWorkerContainer,
-    found: impl Fn(ServiceWorker) + 'static,
-) {
+fn watch_installing(worker: ServiceWorker, container: ServiceWorkerContainer, found: impl Fn(ServiceWorker) + 'static) {
     let watched = worker.clone();
     let on_state_change = Closure::<dyn FnMut()>::new(move || {
         if watched.state() == ServiceWorkerState::Installed && container.controller().is_some() {

@@ -28,13 +28,9 @@ pub struct BadRecord;
 impl PasswordRecord {
     pub fn parse(raw: &str) -> Result<Self, BadRecord> {
         let mut parts = raw.split('$');
-        let (Some("pbkdf2-sha256"), Some(iterations), Some(salt), Some(hash), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let (Some("pbkdf2-sha256"), Some(iterations), Some(salt), Some(hash), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(BadRecord);
         };
         Ok(Self {
@@ -46,12 +42,7 @@ impl PasswordRecord {
 
     /// Compares a freshly derived hash with the stored one without an early exit.
     pub fn matches(&self, derived: &[u8]) -> bool {
-        derived.len() == self.hash.len()
-            && derived
-                .iter()
-                .zip(&self.hash)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        derived.len() == self.hash.len() && derived.iter().zip(&self.hash).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
     }
 }
 
@@ -85,33 +76,20 @@ mod tests {
 
     #[test]
     fn records_round_trip() {
-        let record = PasswordRecord {
-            iterations: ITERATIONS,
-            salt: vec![1; SALT_BYTES],
-            hash: vec![2; HASH_BYTES],
-        };
+        let record = PasswordRecord { iterations: ITERATIONS, salt: vec![1; SALT_BYTES], hash: vec![2; HASH_BYTES] };
         assert_eq!(PasswordRecord::parse(&record.to_string()), Ok(record));
     }
 
     #[test]
     fn other_formats_are_refused() {
-        for raw in [
-            "",
-            "bcrypt$10$x$y",
-            "pbkdf2-sha256$many$AA$AA",
-            "pbkdf2-sha256$1$AA",
-        ] {
+        for raw in ["", "bcrypt$10$x$y", "pbkdf2-sha256$many$AA$AA", "pbkdf2-sha256$1$AA"] {
             assert_eq!(PasswordRecord::parse(raw), Err(BadRecord), "{raw}");
         }
     }
 
     #[test]
     fn matching_needs_every_byte() {
-        let record = PasswordRecord {
-            iterations: 1,
-            salt: vec![],
-            hash: vec![1, 2, 3],
-        };
+        let record = PasswordRecord { iterations: 1, salt: vec![], hash: vec![1, 2, 3] };
         assert!(record.matches(&[1, 2, 3]));
         assert!(!record.matches(&[1, 2, 4]));
         assert!(!record.matches(&[1, 2]));

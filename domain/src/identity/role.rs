@@ -48,10 +48,7 @@ impl Role {
 
     /// People who work for the dealer (not customers, not devices).
     pub fn is_staff(self) -> bool {
-        matches!(
-            self,
-            Self::Sales | Self::Advisor | Self::Technician | Self::Manager | Self::Admin
-        )
+        matches!(self, Self::Sales | Self::Advisor | Self::Technician | Self::Manager | Self::Admin)
     }
 
     pub fn is_device(self) -> bool {
@@ -113,15 +110,6 @@ mod tests {
     #[test]
     fn devices_and_customers_are_not_staff() {
         let staff: Vec<_> = Role::ALL.into_iter().filter(|r| r.is_staff()).collect();
-        assert_eq!(
-            staff,
-            [
-                Role::Sales,
-                Role::Advisor,
-                Role::Technician,
-                Role::Manager,
-                Role::Admin
-            ]
-        );
+        assert_eq!(staff, [Role::Sales, Role::Advisor, Role::Technician, Role::Manager, Role::Admin]);
     }
 }

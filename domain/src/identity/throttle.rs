@@ -18,19 +18,14 @@ pub struct Throttle {
 impl Throttle {
     /// Seconds to wait, when locked at `now`.
     pub fn retry_after(&self, now: u64) -> Option<u64> {
-        self.locked_until
-            .filter(|until| *until > now)
-            .map(|until| until - now)
+        self.locked_until.filter(|until| *until > now).map(|until| until - now)
     }
 
     /// The state after one more failure, locking once `free` failures have been used up.
     pub fn after_failure(self, now: u64, free: u32) -> Self {
         let failures = self.failures.saturating_add(1);
         let locked_until = (failures >= free).then_some(now + LOCK_SECONDS);
-        Self {
-            failures,
-            locked_until,
-        }
+        Self { failures, locked_until }
     }
 }
 

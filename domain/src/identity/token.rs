@@ -63,8 +63,7 @@ pub enum TokenError {
 
 fn mac(key: &[u8]) -> Hmac<Sha256> {
     // HMAC accepts keys of any length, so this cannot fail; the fallback only satisfies the type.
-    Hmac::<Sha256>::new_from_slice(key)
-        .unwrap_or_else(|_| Hmac::<Sha256>::new_from_slice(&[0]).expect("one-byte key"))
+    Hmac::<Sha256>::new_from_slice(key).unwrap_or_else(|_| Hmac::<Sha256>::new_from_slice(&[0]).expect("one-byte key"))
 }
 
 pub fn sign(claims: &Claims, key: &[u8]) -> String {
@@ -78,22 +77,16 @@ pub fn sign(claims: &Claims, key: &[u8]) -> String {
 
 pub fn verify(token: &str, key: &[u8], now: u64) -> Result<Claims, TokenError> {
     let mut parts = token.split('.');
-    let (Some(PREFIX), Some(body), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(PREFIX), Some(body), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(TokenError::Malformed);
     };
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| TokenError::Malformed)?;
+    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Malformed)?;
     let mut mac = mac(key);
     mac.update(format!("{PREFIX}.{body}").as_bytes());
     // Constant-time comparison inside `verify_slice`.
-    mac.verify_slice(&signature)
-        .map_err(|_| TokenError::BadSignature)?;
-    let json = URL_SAFE_NO_PAD
-        .decode(body)
-        .map_err(|_| TokenError::Malformed)?;
+    mac.verify_slice(&signature).map_err(|_| TokenError::BadSignature)?;
+    let json = URL_SAFE_NO_PAD.decode(body).map_err(|_| TokenError::Malformed)?;
     let claims: Claims = serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
     if claims.exp <= now {
         return Err(TokenError::Expired);
@@ -125,18 +118,12 @@ mod tests {
 
     #[test]
     fn an_expired_token_is_refused() {
-        assert_eq!(
-            verify(&sign(&claims(), KEY), KEY, 1_900),
-            Err(TokenError::Expired)
-        );
+        assert_eq!(verify(&sign(&claims(), KEY), KEY, 1_900), Err(TokenError::Expired));
     }
 
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
-        assert_eq!(
-            verify(&sign(&claims(), b"other key"), KEY, 1_500),
-            Err(TokenError::BadSignature)
-        );
+        assert_eq!(verify(&sign(&claims(), b"other key"), KEY, 1_500), Err(TokenError::BadSignature));
     }
 
     #[test]
@@ -146,22 +133,13 @@ mod tests {
         forged.role = Role::Admin;
         let forged_body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).expect("json"));
         let signature = token.rsplit('.').next().expect("signature");
-        assert_eq!(
-            verify(&format!("fc1.{forged_body}.{signature}"), KEY, 1_500),
-            Err(TokenError::BadSignature)
-        );
+        assert_eq!(verify(&format!("fc1.{forged_body}.{signature}"), KEY, 1_500), Err(TokenError::BadSignature));
     }
 
     #[test]
     fn garbage_is_malformed() {
         for token in ["", "fc1", "fc1.a", "fc1.a.b.c", "jwt.a.b", "fc1.!!.??"] {
-            assert!(
-                matches!(
-                    verify(token, KEY, 0),
-                    Err(TokenError::Malformed | TokenError::BadSignature)
-                ),
-                "{token}"
-            );
+            assert!(matches!(verify(token, KEY, 0), Err(TokenError::Malformed | TokenError::BadSignature)), "{token}");
         }
     }
 }

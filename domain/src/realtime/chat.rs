@@ -109,11 +109,7 @@ pub struct Invitation {
 
 impl Invitation {
     pub fn new(role: ChatRole, now: u64) -> Self {
-        Self {
-            state: InvitationState::Pending,
-            role,
-            expires_ms: now + INVITATION_TTL_MS,
-        }
+        Self { state: InvitationState::Pending, role, expires_ms: now + INVITATION_TTL_MS }
     }
 
     /// The only legal moves; anything else is an error and changes nothing.
@@ -133,23 +129,13 @@ impl Invitation {
             }
             (settled, _) => return Err(InvitationError::Settled(settled)),
         };
-        Ok(Self {
-            state,
-            ..self.clone()
-        })
+        Ok(Self { state, ..self.clone() })
     }
 }
 
 /// Unread messages for one reader: messages after their read marker that others wrote.
-pub fn unread<'a>(
-    reader: &str,
-    last_read: u64,
-    messages: impl IntoIterator<Item = (u64, &'a str)>,
-) -> u64 {
-    messages
-        .into_iter()
-        .filter(|&(seq, author)| seq > last_read && author != reader)
-        .count() as u64
+pub fn unread<'a>(reader: &str, last_read: u64, messages: impl IntoIterator<Item = (u64, &'a str)>) -> u64 {
+    messages.into_iter().filter(|&(seq, author)| seq > last_read && author != reader).count() as u64
 }
 
 /// A read marker only moves forward: a stale tab must not resurrect read messages as unread.
@@ -193,53 +179,32 @@ mod tests {
 
     #[test]
     fn a_pending_invitation_can_be_accepted() {
-        assert_eq!(
-            pending().transition(A::Accept, NOW + 1).map(|i| i.state),
-            Ok(S::Accepted)
-        );
+        assert_eq!(pending().transition(A::Accept, NOW + 1).map(|i| i.state), Ok(S::Accepted));
     }
 
     #[test]
     fn a_pending_invitation_can_be_rejected() {
-        assert_eq!(
-            pending().transition(A::Reject, NOW + 1).map(|i| i.state),
-            Ok(S::Rejected)
-        );
+        assert_eq!(pending().transition(A::Reject, NOW + 1).map(|i| i.state), Ok(S::Rejected));
     }
 
     #[test]
     fn a_lapsed_invitation_expires_and_cannot_be_accepted() {
         let later = NOW + INVITATION_TTL_MS;
-        assert_eq!(
-            pending().transition(A::Accept, later),
-            Err(InvitationError::Expired)
-        );
-        assert_eq!(
-            pending().transition(A::Expire, later).map(|i| i.state),
-            Ok(S::Expired)
-        );
+        assert_eq!(pending().transition(A::Accept, later), Err(InvitationError::Expired));
+        assert_eq!(pending().transition(A::Expire, later).map(|i| i.state), Ok(S::Expired));
     }
 
     #[test]
     fn an_open_invitation_does_not_expire_early() {
-        assert_eq!(
-            pending().transition(A::Expire, NOW + 1),
-            Err(InvitationError::Settled(S::Pending))
-        );
+        assert_eq!(pending().transition(A::Expire, NOW + 1), Err(InvitationError::Settled(S::Pending)));
     }
 
     #[test]
     fn settled_invitations_cannot_be_answered_again() {
         let accepted = pending().transition(A::Accept, NOW).expect("accept");
-        assert_eq!(
-            accepted.transition(A::Reject, NOW),
-            Err(InvitationError::Settled(S::Accepted))
-        );
+        assert_eq!(accepted.transition(A::Reject, NOW), Err(InvitationError::Settled(S::Accepted)));
         let rejected = pending().transition(A::Reject, NOW).expect("reject");
-        assert_eq!(
-            rejected.transition(A::Accept, NOW),
-            Err(InvitationError::Settled(S::Rejected))
-        );
+        assert_eq!(rejected.transition(A::Accept, NOW), Err(InvitationError::Settled(S::Rejected)));
     }
 
     #[test]
@@ -253,10 +218,7 @@ mod tests {
     #[test]
     fn members_are_not_invited_again() {
         let accepted = pending().transition(A::Accept, NOW).expect("accept");
-        assert_eq!(
-            accepted.transition(A::Reinvite, NOW),
-            Err(InvitationError::AlreadyMember(ChatRole::Member))
-        );
+        assert_eq!(accepted.transition(A::Reinvite, NOW), Err(InvitationError::AlreadyMember(ChatRole::Member)));
     }
 
     #[test]
@@ -288,20 +250,12 @@ mod tests {
     fn bodies_are_trimmed_and_bounded() {
         assert_eq!(check_body("  hi "), Ok("hi"));
         assert_eq!(check_body("   "), Err(BodyError::Empty));
-        assert_eq!(
-            check_body(&"x".repeat(MAX_BODY_CHARS + 1)),
-            Err(BodyError::TooLong)
-        );
+        assert_eq!(check_body(&"x".repeat(MAX_BODY_CHARS + 1)), Err(BodyError::TooLong));
     }
 
     #[test]
     fn names_round_trip() {
-        for role in [
-            ChatRole::Owner,
-            ChatRole::Admin,
-            ChatRole::Member,
-            ChatRole::Guest,
-        ] {
+        for role in [ChatRole::Owner, ChatRole::Admin, ChatRole::Member, ChatRole::Guest] {
             assert_eq!(ChatRole::parse(role.as_str()), Some(role));
         }
         for state in [S::Pending, S::Accepted, S::Rejected, S::Expired] {

@@ -10,30 +10,17 @@ pub fn rooms_for(event: &RoomEvent) -> Vec<RoomName> {
     match event {
         E::VehicleUpdated { vehicle_id, .. } => vec![RoomName::Vehicle(vehicle_id.clone())],
         // The customer follows their car in its work-order room; the workshop watches the board.
-        E::WorkOrderTransitioned {
-            work_order_id,
-            location_id,
-            ..
-        } => vec![
-            RoomName::WorkOrder(work_order_id.clone()),
-            RoomName::Board(location_id.clone()),
-        ],
+        E::WorkOrderTransitioned { work_order_id, location_id, .. } => {
+            vec![RoomName::WorkOrder(work_order_id.clone()), RoomName::Board(location_id.clone())]
+        }
         E::BoardUpdated { location_id, .. } => vec![RoomName::Board(location_id.clone())],
-        E::LeadCreated {
-            lead_id,
-            location_id,
-            ..
-        } => vec![
-            RoomName::Lead(lead_id.clone()),
-            RoomName::Dashboard(location_id.clone()),
-        ],
+        E::LeadCreated { lead_id, location_id, .. } => {
+            vec![RoomName::Lead(lead_id.clone()), RoomName::Dashboard(location_id.clone())]
+        }
         // The rep is alerted live in their own room.
-        E::LeadAssigned {
-            lead_id, rep_id, ..
-        } => vec![
-            RoomName::Lead(lead_id.clone()),
-            RoomName::User(rep_id.clone()),
-        ],
+        E::LeadAssigned { lead_id, rep_id, .. } => {
+            vec![RoomName::Lead(lead_id.clone()), RoomName::User(rep_id.clone())]
+        }
         // The lead's own room (its rep and customer) and the location's sales dashboard.
         E::LeadUpdated { lead_id, location_id, .. } => {
             vec![RoomName::Lead(lead_id.clone()), RoomName::Dashboard(location_id.clone())]
@@ -42,35 +29,18 @@ pub fn rooms_for(event: &RoomEvent) -> Vec<RoomName> {
         E::Floor { showroom_id, .. } | E::Heatmap { showroom_id, .. } => {
             vec![RoomName::Showroom(showroom_id.clone())]
         }
-        E::AnomalyRaised {
-            anomaly_id,
-            severity,
-            ..
-        } => vec![
-            RoomName::Anomalies(severity.as_str().to_owned()),
-            RoomName::Anomaly(anomaly_id.clone()),
-        ],
-        E::AnomalyUpdated {
-            anomaly_id,
-            severity,
-            assignee_id,
-            ..
-        } => {
-            let mut rooms = vec![
-                RoomName::Anomalies(severity.as_str().to_owned()),
-                RoomName::Anomaly(anomaly_id.clone()),
-            ];
+        E::AnomalyRaised { anomaly_id, severity, .. } => {
+            vec![RoomName::Anomalies(severity.as_str().to_owned()), RoomName::Anomaly(anomaly_id.clone())]
+        }
+        E::AnomalyUpdated { anomaly_id, severity, assignee_id, .. } => {
+            let mut rooms =
+                vec![RoomName::Anomalies(severity.as_str().to_owned()), RoomName::Anomaly(anomaly_id.clone())];
             rooms.extend(assignee_id.iter().map(|id| RoomName::User(id.clone())));
             rooms
         }
-        E::PredictionReady {
-            prediction_id,
-            location_id,
-            ..
-        } => vec![
-            RoomName::Prediction(prediction_id.clone()),
-            RoomName::Dashboard(location_id.clone()),
-        ],
+        E::PredictionReady { prediction_id, location_id, .. } => {
+            vec![RoomName::Prediction(prediction_id.clone()), RoomName::Dashboard(location_id.clone())]
+        }
         E::Notification { user_id, .. } => vec![RoomName::User(user_id.clone())],
         // Chat events are made by the chat room itself, never published from outside.
         E::ChatMessage { .. } | E::ChatMember { .. } => Vec::new(),
@@ -102,11 +72,8 @@ mod tests {
 
     #[test]
     fn an_assigned_lead_alerts_the_rep() {
-        let event = RoomEvent::LeadAssigned {
-            lead_id: "l1".into(),
-            location_id: "north".into(),
-            rep_id: "rep-7".into(),
-        };
+        let event =
+            RoomEvent::LeadAssigned { lead_id: "l1".into(), location_id: "north".into(), rep_id: "rep-7".into() };
         assert_eq!(names(&event), ["lead:l1", "user:rep-7"]);
     }
 
@@ -132,10 +99,7 @@ mod tests {
             status: "acknowledged".into(),
             assignee_id: Some("mgr-1".into()),
         };
-        assert_eq!(
-            names(&event),
-            ["anomalies:low", "anomaly:an-1", "user:mgr-1"]
-        );
+        assert_eq!(names(&event), ["anomalies:low", "anomaly:an-1", "user:mgr-1"]);
     }
 
     #[test]
@@ -144,10 +108,7 @@ mod tests {
         let event = RoomEvent::Floor {
             showroom_id: "s1".into(),
             visit_id: "v1".into(),
-            activity: FloorActivity::Interest {
-                vehicle_id: "veh-1".into(),
-                level: 0.9,
-            },
+            activity: FloorActivity::Interest { vehicle_id: "veh-1".into(), level: 0.9 },
             at_ms: 0,
         };
         assert_eq!(names(&event), ["showroom:s1"]);

@@ -52,18 +52,12 @@ mod tests {
 
     #[test]
     fn a_client_behind_within_history_gets_a_replay() {
-        assert_eq!(
-            plan_resume(Some(4), Some(1), 10),
-            ResumePlan::ReplayAfter(4)
-        );
+        assert_eq!(plan_resume(Some(4), Some(1), 10), ResumePlan::ReplayAfter(4));
     }
 
     #[test]
     fn the_oldest_kept_event_is_still_replayable() {
-        assert_eq!(
-            plan_resume(Some(4), Some(5), 10),
-            ResumePlan::ReplayAfter(4)
-        );
+        assert_eq!(plan_resume(Some(4), Some(5), 10), ResumePlan::ReplayAfter(4));
     }
 
     #[test]

@@ -50,9 +50,7 @@ impl RateWindow {
         }
         self.count += 1;
         if self.count > RATE_LIMIT {
-            RateVerdict::Exceeded {
-                until_ms: now + BLOCK_MS,
-            }
+            RateVerdict::Exceeded { until_ms: now + BLOCK_MS }
         } else {
             RateVerdict::Allowed
         }
@@ -92,12 +90,7 @@ mod tests {
         for _ in 0..RATE_LIMIT {
             window.hit(1_000);
         }
-        assert_eq!(
-            window.hit(2_000),
-            RateVerdict::Exceeded {
-                until_ms: 2_000 + 300_000
-            }
-        );
+        assert_eq!(window.hit(2_000), RateVerdict::Exceeded { until_ms: 2_000 + 300_000 });
     }
 
     #[test]

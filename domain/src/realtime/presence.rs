@@ -15,13 +15,11 @@ pub enum PresenceStatus {
 /// A person is online when any device is online, away when every device is away, offline with
 /// no device at all: a phone left in a pocket must not hide the open laptop.
 pub fn aggregate(devices: impl IntoIterator<Item = PresenceStatus>) -> PresenceStatus {
-    devices
-        .into_iter()
-        .fold(PresenceStatus::Offline, |acc, device| match (acc, device) {
-            (PresenceStatus::Online, _) | (_, PresenceStatus::Online) => PresenceStatus::Online,
-            (PresenceStatus::Away, _) | (_, PresenceStatus::Away) => PresenceStatus::Away,
-            _ => PresenceStatus::Offline,
-        })
+    devices.into_iter().fold(PresenceStatus::Offline, |acc, device| match (acc, device) {
+        (PresenceStatus::Online, _) | (_, PresenceStatus::Online) => PresenceStatus::Online,
+        (PresenceStatus::Away, _) | (_, PresenceStatus::Away) => PresenceStatus::Away,
+        _ => PresenceStatus::Offline,
+    })
 }
 
 /// Every person's presence, from `(person, device status)` pairs of the open connections.
@@ -61,9 +59,7 @@ pub enum TypingSignal {
 
 impl Typing {
     pub fn from_entries(entries: impl IntoIterator<Item = (String, u64)>) -> Self {
-        Self {
-            until: entries.into_iter().collect(),
-        }
+        Self { until: entries.into_iter().collect() }
     }
 
     /// `person` typed at `now`; the indicator expires [`TYPING_TTL_MS`] later.
@@ -84,12 +80,8 @@ impl Typing {
 
     /// Removes and returns everyone whose indicator has expired at `now`.
     pub fn expire(&mut self, now: u64) -> Vec<String> {
-        let expired: Vec<String> = self
-            .until
-            .iter()
-            .filter(|(_, &until)| until <= now)
-            .map(|(person, _)| person.clone())
-            .collect();
+        let expired: Vec<String> =
+            self.until.iter().filter(|(_, &until)| until <= now).map(|(person, _)| person.clone()).collect();
         for person in &expired {
             self.until.remove(person);
         }
@@ -102,9 +94,7 @@ impl Typing {
     }
 
     pub fn entries(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.until
-            .iter()
-            .map(|(person, &until)| (person.as_str(), until))
+        self.until.iter().map(|(person, &until)| (person.as_str(), until))
     }
 }
 

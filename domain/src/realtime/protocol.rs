@@ -337,11 +337,7 @@ pub enum ClientMessage {
         limit: Option<u32>,
     },
     /// Invite someone to this chat (owners and admins).
-    Invite {
-        id: String,
-        user_id: String,
-        role: ChatRole,
-    },
+    Invite { id: String, user_id: String, role: ChatRole },
     /// Accept or reject the invitation you hold for this chat.
     Respond { id: String, accept: bool },
 }
@@ -393,23 +389,14 @@ mod tests {
             user: None,
         };
         let text = serde_json::to_string(&message).expect("serialisable");
-        assert_eq!(
-            serde_json::from_str::<ServerMessage>(&text).ok(),
-            Some(message)
-        );
+        assert_eq!(serde_json::from_str::<ServerMessage>(&text).ok(), Some(message));
     }
 
     #[test]
     fn ping_and_pong_frames_are_exactly_what_the_types_produce() {
         // The runtime matches the auto-response request byte for byte.
-        assert_eq!(
-            serde_json::to_string(&ClientMessage::Ping).ok().as_deref(),
-            Some(PING_TEXT)
-        );
-        assert_eq!(
-            serde_json::to_string(&ServerMessage::Pong).ok().as_deref(),
-            Some(PONG_TEXT)
-        );
+        assert_eq!(serde_json::to_string(&ClientMessage::Ping).ok().as_deref(), Some(PING_TEXT));
+        assert_eq!(serde_json::to_string(&ServerMessage::Pong).ok().as_deref(), Some(PONG_TEXT));
     }
 
     #[test]
@@ -417,43 +404,23 @@ mod tests {
         let old = r#"{"type":"welcome","protocol":1,"room":"vehicle:x","last_seq":4}"#;
         assert!(matches!(
             serde_json::from_str::<ServerMessage>(old),
-            Ok(ServerMessage::Welcome {
-                last_seq: 4,
-                can_post: false,
-                ..
-            })
+            Ok(ServerMessage::Welcome { last_seq: 4, can_post: false, .. })
         ));
     }
 
     #[test]
     fn client_messages_parse_from_their_documented_shape() {
-        let auth: ClientMessage =
-            serde_json::from_str(r#"{"type":"auth","token":"fc1.a.b"}"#).expect("auth");
-        assert_eq!(
-            auth,
-            ClientMessage::Auth {
-                token: "fc1.a.b".into()
-            }
-        );
-        let send: ClientMessage =
-            serde_json::from_str(r#"{"type":"send","id":"m1","body":"hi"}"#).expect("send");
+        let auth: ClientMessage = serde_json::from_str(r#"{"type":"auth","token":"fc1.a.b"}"#).expect("auth");
+        assert_eq!(auth, ClientMessage::Auth { token: "fc1.a.b".into() });
+        let send: ClientMessage = serde_json::from_str(r#"{"type":"send","id":"m1","body":"hi"}"#).expect("send");
         assert_eq!(send.id(), Some("m1"));
-        let away: ClientMessage =
-            serde_json::from_str(r#"{"type":"presence","status":"away"}"#).expect("presence");
-        assert_eq!(
-            away,
-            ClientMessage::Presence {
-                status: PresenceStatus::Away
-            }
-        );
+        let away: ClientMessage = serde_json::from_str(r#"{"type":"presence","status":"away"}"#).expect("presence");
+        assert_eq!(away, ClientMessage::Presence { status: PresenceStatus::Away });
     }
 
     #[test]
     fn high_interest_starts_at_the_threshold() {
-        let at = |level| FloorActivity::Interest {
-            vehicle_id: "v".into(),
-            level,
-        };
+        let at = |level| FloorActivity::Interest { vehicle_id: "v".into(), level };
         assert!(at(0.7).is_high_interest());
         assert!(!at(0.69).is_high_interest());
         assert!(!FloorActivity::Entered.is_high_interest());

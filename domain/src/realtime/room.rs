@@ -40,11 +40,8 @@ const SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
 impl RoomName {
     pub fn parse(raw: &str) -> Result<Self, RoomNameError> {
         let (kind, id) = raw.split_once(':').ok_or(RoomNameError::MissingSeparator)?;
-        let valid_id = !id.is_empty()
-            && id.len() <= 64
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let valid_id =
+            !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !valid_id {
             return Err(RoomNameError::BadId);
         }
@@ -125,19 +122,13 @@ mod tests {
             "dashboard:d1",
             "chat:c1",
         ] {
-            assert_eq!(
-                RoomName::parse(raw).map(|r| r.to_string()),
-                Ok(raw.to_owned())
-            );
+            assert_eq!(RoomName::parse(raw).map(|r| r.to_string()), Ok(raw.to_owned()));
         }
     }
 
     #[test]
     fn refuses_unknown_kinds() {
-        assert_eq!(
-            RoomName::parse("garage:1"),
-            Err(RoomNameError::UnknownKind("garage".into()))
-        );
+        assert_eq!(RoomName::parse("garage:1"), Err(RoomNameError::UnknownKind("garage".into())));
     }
 
     #[test]
@@ -149,9 +140,6 @@ mod tests {
 
     #[test]
     fn anomaly_feeds_exist_only_per_severity() {
-        assert_eq!(
-            RoomName::parse("anomalies:urgent"),
-            Err(RoomNameError::BadSeverity)
-        );
+        assert_eq!(RoomName::parse("anomalies:urgent"), Err(RoomNameError::BadSeverity));
     }
 }

@@ -37,7 +37,11 @@ pub fn response_timer(arrived_at: u64, first_response_at: Option<u64>, target_mi
     let end = first_response_at.unwrap_or(now);
     let waited_seconds = end.saturating_sub(arrived_at);
     let over = waited_seconds > u64::from(target_minutes) * 60;
-    ResponseTimer { waited_seconds, responded: first_response_at.is_some(), overdue: first_response_at.is_none() && over }
+    ResponseTimer {
+        waited_seconds,
+        responded: first_response_at.is_some(),
+        overdue: first_response_at.is_none() && over,
+    }
 }
 
 #[cfg(test)]
@@ -50,7 +54,11 @@ mod tests {
 
     #[test]
     fn the_least_recently_assigned_available_rep_is_next() {
-        let reps = [rep("a", true, Some("2026-11-02T10:00:00Z")), rep("b", true, Some("2026-11-01T10:00:00Z")), rep("c", false, None)];
+        let reps = [
+            rep("a", true, Some("2026-11-02T10:00:00Z")),
+            rep("b", true, Some("2026-11-01T10:00:00Z")),
+            rep("c", false, None),
+        ];
         assert_eq!(next_rep(&reps), Some("b"));
     }
 

@@ -67,7 +67,9 @@ impl LeadStatus {
             return Err(LeadTransitionError::Closed(self));
         }
         match to {
-            Self::Lost if lost_reason.is_none_or(|r| r.trim().is_empty()) => Err(LeadTransitionError::MissingLostReason),
+            Self::Lost if lost_reason.is_none_or(|r| r.trim().is_empty()) => {
+                Err(LeadTransitionError::MissingLostReason)
+            }
             Self::Lost => Ok(to),
             Self::Won if self.rank() >= Self::Qualified.rank() => Ok(to),
             Self::Won => Err(LeadTransitionError::Illegal { from: self, to }),
@@ -91,8 +93,14 @@ mod tests {
 
     #[test]
     fn leads_never_move_backwards() {
-        assert_eq!(Qualified.transition(Contacted, None), Err(LeadTransitionError::Illegal { from: Qualified, to: Contacted }));
-        assert_eq!(Contacted.transition(Contacted, None), Err(LeadTransitionError::Illegal { from: Contacted, to: Contacted }));
+        assert_eq!(
+            Qualified.transition(Contacted, None),
+            Err(LeadTransitionError::Illegal { from: Qualified, to: Contacted })
+        );
+        assert_eq!(
+            Contacted.transition(Contacted, None),
+            Err(LeadTransitionError::Illegal { from: Contacted, to: Contacted })
+        );
     }
 
     #[test]

@@ -54,17 +54,13 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str) -> Result<Self, StockQueryError> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(raw)
-            .map_err(|_| StockQueryError::BadCursor)?;
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| StockQueryError::BadCursor)?;
         let text = String::from_utf8(bytes).map_err(|_| StockQueryError::BadCursor)?;
         let after_id = text.strip_prefix("v1:").ok_or(StockQueryError::BadCursor)?;
         if after_id.is_empty() || after_id.len() > 64 {
             return Err(StockQueryError::BadCursor);
         }
-        Ok(Self {
-            after_id: after_id.to_owned(),
-        })
+        Ok(Self { after_id: after_id.to_owned() })
     }
 }
 
@@ -97,13 +93,8 @@ impl StockQuery {
 
     /// Builds a query from URL query pairs, refusing anything it does not understand so that a
     /// typo in a filter is an error rather than silently unfiltered results.
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, StockQueryError> {
-        let mut query = Self {
-            limit: Self::DEFAULT_LIMIT,
-            ..Self::default()
-        };
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, StockQueryError> {
+        let mut query = Self { limit: Self::DEFAULT_LIMIT, ..Self::default() };
         for (key, value) in pairs {
             match key {
                 "make" => query.make = non_empty_filter("make", value)?,
@@ -165,9 +156,7 @@ fn encode_component(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -181,38 +170,24 @@ mod tests {
     #[test]
     fn defaults_to_the_first_page_of_everything() {
         let query = StockQuery::from_pairs([]).expect("empty query is valid");
-        assert_eq!(
-            query,
-            StockQuery {
-                limit: StockQuery::DEFAULT_LIMIT,
-                ..Default::default()
-            }
-        );
+        assert_eq!(query, StockQuery { limit: StockQuery::DEFAULT_LIMIT, ..Default::default() });
     }
 
     #[test]
     fn cursors_round_trip() {
-        let cursor = Cursor {
-            after_id: "veh-00042".into(),
-        };
+        let cursor = Cursor { after_id: "veh-00042".into() };
         assert_eq!(Cursor::decode(&cursor.encode()), Ok(cursor));
     }
 
     #[test]
     fn forged_cursors_are_refused() {
-        assert_eq!(
-            StockQuery::from_pairs([("cursor", "not-a-cursor!")]),
-            Err(StockQueryError::BadCursor)
-        );
+        assert_eq!(StockQuery::from_pairs([("cursor", "not-a-cursor!")]), Err(StockQueryError::BadCursor));
     }
 
     #[test]
     fn limits_outside_the_range_are_refused() {
         for limit in ["0", "101", "-3", "ten"] {
-            assert_eq!(
-                StockQuery::from_pairs([("limit", limit)]),
-                Err(StockQueryError::BadLimit)
-            );
+            assert_eq!(StockQuery::from_pairs([("limit", limit)]), Err(StockQueryError::BadLimit));
         }
     }
 
@@ -230,10 +205,8 @@ mod tests {
 
     #[test]
     fn cache_keys_ignore_parameter_order() {
-        let a =
-            StockQuery::from_pairs([("make", "Skoda"), ("location", "loc-north")]).expect("valid");
-        let b =
-            StockQuery::from_pairs([("location", "loc-north"), ("make", "Skoda")]).expect("valid");
+        let a = StockQuery::from_pairs([("make", "Skoda"), ("location", "loc-north")]).expect("valid");
+        let b = StockQuery::from_pairs([("location", "loc-north"), ("make", "Skoda")]).expect("valid");
         assert_eq!(a.cache_key(), b.cache_key());
     }
 

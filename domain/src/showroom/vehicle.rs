@@ -18,14 +18,8 @@ pub enum VehicleStatus {
 }
 
 impl VehicleStatus {
-    pub const ALL: [VehicleStatus; 6] = [
-        Self::Incoming,
-        Self::Available,
-        Self::Reserved,
-        Self::Sold,
-        Self::InService,
-        Self::Archived,
-    ];
+    pub const ALL: [VehicleStatus; 6] =
+        [Self::Incoming, Self::Available, Self::Reserved, Self::Sold, Self::InService, Self::Archived];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -125,53 +119,33 @@ mod tests {
 
     #[test]
     fn sold_and_archived_stock_is_not_public() {
-        let public: Vec<_> = VehicleStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_public())
-            .collect();
-        assert_eq!(
-            public,
-            [
-                VehicleStatus::Incoming,
-                VehicleStatus::Available,
-                VehicleStatus::Reserved
-            ]
-        );
+        let public: Vec<_> = VehicleStatus::ALL.into_iter().filter(|s| s.is_public()).collect();
+        assert_eq!(public, [VehicleStatus::Incoming, VehicleStatus::Available, VehicleStatus::Reserved]);
     }
 
     #[test]
     fn a_positive_price_is_accepted() {
-        let change = PriceChange {
-            price_cents: 1_999_900,
-            expected_version: None,
-        };
+        let change = PriceChange { price_cents: 1_999_900, expected_version: None };
         assert_eq!(change.validate(), Ok(Money::from_cents(1_999_900)));
     }
 
     #[test]
     fn zero_and_negative_prices_are_refused() {
         for cents in [0, -1] {
-            let change = PriceChange {
-                price_cents: cents,
-                expected_version: None,
-            };
+            let change = PriceChange { price_cents: cents, expected_version: None };
             assert_eq!(change.validate(), Err(PriceChangeError::NotPositive));
         }
     }
 
     #[test]
     fn implausible_prices_are_refused() {
-        let change = PriceChange {
-            price_cents: PriceChange::MAX_CENTS + 1,
-            expected_version: None,
-        };
+        let change = PriceChange { price_cents: PriceChange::MAX_CENTS + 1, expected_version: None };
         assert_eq!(change.validate(), Err(PriceChangeError::Implausible));
     }
 
     #[test]
     fn unknown_fields_in_a_price_change_are_refused() {
-        let parsed: Result<PriceChange, _> =
-            serde_json::from_str(r#"{"price_cents":1,"discount":5}"#);
+        let parsed: Result<PriceChange, _> = serde_json::from_str(r#"{"price_cents":1,"discount":5}"#);
         assert!(parsed.is_err());
     }
 }

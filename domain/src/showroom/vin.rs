@@ -102,37 +102,22 @@ mod tests {
     #[test]
     fn accepts_a_known_valid_vin() {
         // Wikipedia's worked example of the check digit.
-        assert_eq!(
-            Vin::parse("1M8GDM9AXKP042788").map(String::from),
-            Ok("1M8GDM9AXKP042788".into())
-        );
+        assert_eq!(Vin::parse("1M8GDM9AXKP042788").map(String::from), Ok("1M8GDM9AXKP042788".into()));
     }
 
     #[test]
     fn normalises_case_and_spaces() {
-        assert_eq!(
-            Vin::parse(" 1m8gdm9axkp042788 ").map(String::from),
-            Ok("1M8GDM9AXKP042788".into())
-        );
+        assert_eq!(Vin::parse(" 1m8gdm9axkp042788 ").map(String::from), Ok("1M8GDM9AXKP042788".into()));
     }
 
     #[test]
     fn refuses_a_wrong_check_digit() {
-        assert_eq!(
-            Vin::parse("1M8GDM9A1KP042788"),
-            Err(VinError::CheckDigitMismatch {
-                found: '1',
-                expected: 'X'
-            })
-        );
+        assert_eq!(Vin::parse("1M8GDM9A1KP042788"), Err(VinError::CheckDigitMismatch { found: '1', expected: 'X' }));
     }
 
     #[test]
     fn refuses_letters_that_vins_never_use() {
-        assert_eq!(
-            Vin::parse("1M8GDM9AXKP04278O"),
-            Err(VinError::InvalidCharacter('O'))
-        );
+        assert_eq!(Vin::parse("1M8GDM9AXKP04278O"), Err(VinError::InvalidCharacter('O')));
     }
 
     #[test]

@@ -42,7 +42,10 @@ mod tests {
 
     #[test]
     fn an_implausible_jump_is_flagged() {
-        assert_eq!(check(80_000, 44_000, 2), Err(MileageError::Implausible { reading: 80_000, driven: 36_000, days: 2 }));
+        assert_eq!(
+            check(80_000, 44_000, 2),
+            Err(MileageError::Implausible { reading: 80_000, driven: 36_000, days: 2 })
+        );
     }
 
     #[test]

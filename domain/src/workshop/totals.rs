@@ -53,7 +53,10 @@ mod tests {
         let labour = [LabourLine { hours: 1.5, rate: Money::from_cents(9_000) }];
         let parts = [PartLine { quantity: 4, unit_price: Money::from_cents(1_250) }];
         let t = totals(&labour, &parts, 2_000);
-        assert_eq!((t.labour.cents(), t.parts.cents(), t.net.cents(), t.tax.cents(), t.gross.cents()), (13_500, 5_000, 18_500, 3_700, 22_200));
+        assert_eq!(
+            (t.labour.cents(), t.parts.cents(), t.net.cents(), t.tax.cents(), t.gross.cents()),
+            (13_500, 5_000, 18_500, 3_700, 22_200)
+        );
     }
 
     #[test]

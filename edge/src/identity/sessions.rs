@@ -93,10 +93,11 @@ async fn sign_in(mut req: Request, env: Env) -> ApiResult<Response> {
     let user = users::by_email(&db, &email).await?.filter(|u| u.active == 1);
     // Unknown accounts cost the same PBKDF2 work as known ones, so timing does not reveal
     // which emails exist.
-    let record = user
-        .as_ref()
-        .and_then(|u| PasswordRecord::parse(&u.password).ok())
-        .unwrap_or(PasswordRecord { iterations: forecourt_domain::identity::password::ITERATIONS, salt: vec![0; 16], hash: vec![] });
+    let record = user.as_ref().and_then(|u| PasswordRecord::parse(&u.password).ok()).unwrap_or(PasswordRecord {
+        iterations: forecourt_domain::identity::password::ITERATIONS,
+        salt: vec![0; 16],
+        hash: vec![],
+    });
     let verified = verify_password(&login.password, &record).await.map_err(|e| ApiError::Internal(e.to_string()))?;
     let Some(user) = user.filter(|_| verified) else {
         throttle::record_failure(&db, &keys, now).await?;
@@ -113,7 +114,9 @@ pub async fn refresh(req: Request, ctx: RouteContext<()>) -> Result<Response> {
 
 async fn find_refresh(db: &D1Database, token: &str) -> ApiResult<RefreshRow> {
     let row: Option<RefreshRow> = db
-        .prepare("SELECT id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = ?1")
+        .prepare(
+            "SELECT id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = ?1",
+        )
         .bind(&[JsValue::from_str(&token_hash(token))])?
         .first(None)
         .await?;

@@ -59,7 +59,8 @@ async fn locations(db: &D1Database, user_id: &str) -> ApiResult<Vec<String>> {
 }
 
 pub async fn principal(db: &D1Database, user: &UserRow) -> ApiResult<Principal> {
-    let role = Role::parse(&user.role).ok_or_else(|| ApiError::Internal(format!("user {} has an unknown role", user.id)))?;
+    let role =
+        Role::parse(&user.role).ok_or_else(|| ApiError::Internal(format!("user {} has an unknown role", user.id)))?;
     Ok(Principal {
         subject: user.id.clone(),
         role,

@@ -36,7 +36,6 @@ pub fn entry_if_changed<B: Serialize, A: Serialize>(
         ])?)
 }
 
-
 #[derive(serde::Deserialize, Serialize)]
 struct Entry {
     id: i64,
@@ -74,7 +73,9 @@ async fn list_entries(req: worker::Request, ctx: worker::RouteContext<()>) -> Ap
     let items: Vec<serde_json::Value> = entries
         .into_iter()
         .map(|e| {
-            let parse = |text: &Option<String>| text.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(serde_json::Value::Null);
+            let parse = |text: &Option<String>| {
+                text.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(serde_json::Value::Null)
+            };
             serde_json::json!({
                 "id": e.id, "at": e.at, "actor_id": e.actor_id, "actor_role": e.actor_role, "action": e.action,
                 "entity": e.entity, "entity_id": e.entity_id, "before": parse(&e.before), "after": parse(&e.after),

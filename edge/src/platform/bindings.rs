@@ -24,7 +24,5 @@ pub fn media(env: &Env) -> Result<worker::Bucket> {
 
 /// The build's version, set in `wrangler.toml` `[vars]`.
 pub fn version(env: &Env) -> String {
-    env.var("FORECOURT_VERSION")
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| "dev".into())
+    env.var("FORECOURT_VERSION").map(|v| v.to_string()).unwrap_or_else(|_| "dev".into())
 }

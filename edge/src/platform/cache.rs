@@ -29,11 +29,7 @@ fn generation_key(kind: CacheKind) -> String {
 }
 
 async fn generation(kv: &KvStore, kind: CacheKind) -> ApiResult<String> {
-    Ok(kv
-        .get(&generation_key(kind))
-        .text()
-        .await?
-        .unwrap_or_else(|| "0".into()))
+    Ok(kv.get(&generation_key(kind)).text().await?.unwrap_or_else(|| "0".into()))
 }
 
 /// Retires every cached entry in `kind`'s scope. Call after the write has committed.
@@ -45,12 +41,7 @@ pub async fn invalidate(kv: &KvStore, kind: CacheKind) -> ApiResult<()> {
 }
 
 /// Returns the cached value for `key`, or loads, stores and returns it.
-pub async fn read_through<T, F, Fut>(
-    kv: &KvStore,
-    kind: CacheKind,
-    key: &str,
-    load: F,
-) -> ApiResult<(T, CacheStatus)>
+pub async fn read_through<T, F, Fut>(kv: &KvStore, kind: CacheKind, key: &str, load: F) -> ApiResult<(T, CacheStatus)>
 where
     T: Serialize + DeserializeOwned,
     F: FnOnce() -> Fut,
@@ -61,13 +52,9 @@ where
         return Ok((cached, CacheStatus::Hit));
     }
     let fresh = load().await?;
-    kv.put(
-        &full_key,
-        serde_json::to_string(&fresh)
-            .map_err(|e| super::problem::ApiError::Internal(e.to_string()))?,
-    )?
-    .expiration_ttl(kind.ttl_seconds())
-    .execute()
-    .await?;
+    kv.put(&full_key, serde_json::to_string(&fresh).map_err(|e| super::problem::ApiError::Internal(e.to_string()))?)?
+        .expiration_ttl(kind.ttl_seconds())
+        .execute()
+        .await?;
     Ok((fresh, CacheStatus::Miss))
 }

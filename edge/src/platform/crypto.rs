@@ -42,7 +42,8 @@ pub async fn pbkdf2(password: &str, salt: &[u8], iterations: u32) -> Result<Vec<
     let subtle = crypto()?.subtle();
     let usages = Array::of1(&"deriveBits".into());
     let key_data = Uint8Array::from(password.as_bytes());
-    let key: CryptoKey = JsFuture::from(subtle.import_key_with_str("raw", &key_data, "PBKDF2", false, &usages)?).await?.dyn_into()?;
+    let key: CryptoKey =
+        JsFuture::from(subtle.import_key_with_str("raw", &key_data, "PBKDF2", false, &usages)?).await?.dyn_into()?;
     let params = Object::new();
     Reflect::set(&params, &"name".into(), &"PBKDF2".into())?;
     Reflect::set(&params, &"hash".into(), &"SHA-256".into())?;

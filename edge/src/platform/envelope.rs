@@ -25,10 +25,7 @@ where
     let response = match dispatch(req, env).await {
         Ok(response) => response,
         Err(error) => {
-            worker::console_error!(
-                "{{\"request_id\":\"{request_id}\",\"unhandled\":{:?}}}",
-                error.to_string()
-            );
+            worker::console_error!("{{\"request_id\":\"{request_id}\",\"unhandled\":{:?}}}", error.to_string());
             ApiError::Internal(error.to_string()).into_response()?
         }
     };
@@ -43,10 +40,7 @@ where
     headers.set("x-request-id", &request_id)?;
     headers.set("x-content-type-options", "nosniff")?;
     headers.set("referrer-policy", "strict-origin-when-cross-origin")?;
-    headers.set(
-        "strict-transport-security",
-        "max-age=63072000; includeSubDomains; preload",
-    )?;
+    headers.set("strict-transport-security", "max-age=63072000; includeSubDomains; preload")?;
     headers.set("content-security-policy", CONTENT_SECURITY_POLICY)?;
     headers.set("x-frame-options", "DENY")?;
     headers.set("cross-origin-opener-policy", "same-origin")?;
@@ -58,23 +52,12 @@ where
         ResponseBody::Body(bytes) => bytes.len(),
         _ => 0,
     };
-    let encoding =
-        compression::negotiate(accept_encoding.as_deref(), &content_type, body_len, opt_out);
+    let encoding = compression::negotiate(accept_encoding.as_deref(), &content_type, body_len, opt_out);
     // The runtime compresses the body on the way out according to this header. Without one,
     // Cloudflare's front line would compress every compressible body regardless of size or the
     // client's opt-out; `identity` is how a Worker tells it not to.
-    response.headers_mut().set(
-        "content-encoding",
-        encoding.header_value().unwrap_or("identity"),
-    )?;
-    log_line(
-        &request_id,
-        &method,
-        &path,
-        response.status_code(),
-        started,
-        cache_status.as_deref(),
-    );
+    response.headers_mut().set("content-encoding", encoding.header_value().unwrap_or("identity"))?;
+    log_line(&request_id, &method, &path, response.status_code(), started, cache_status.as_deref());
     Ok(response)
 }
 
@@ -94,25 +77,16 @@ fn client_accept_encoding(req: &Request) -> Option<String> {
 
 /// Cloudflare's ray id when present (it ties our log to theirs), otherwise a random one.
 fn request_id(req: &Request) -> String {
-    req.headers()
-        .get("cf-ray")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| {
-            let high = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
-            let low = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
-            format!("{high:08x}{low:08x}")
-        })
+    req.headers().get("cf-ray").ok().flatten().unwrap_or_else(|| {
+        let high = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+        let low = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+        format!("{high:08x}{low:08x}")
+    })
 }
 
 /// The worker router answers unmatched paths and methods in plain text; the API speaks problem+json.
 fn problem_for_router_errors(response: Response, path: &str) -> Result<Response> {
-    let is_plain = response
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .is_none_or(|ct| ct.starts_with("text/plain"));
+    let is_plain = response.headers().get("content-type").ok().flatten().is_none_or(|ct| ct.starts_with("text/plain"));
     match response.status_code() {
         404 if is_plain => ApiError::RouteNotFound(path.to_owned()).into_response(),
         405 if is_plain => ApiError::MethodNotAllowed.into_response(),
@@ -122,10 +96,8 @@ fn problem_for_router_errors(response: Response, path: &str) -> Result<Response>
 
 /// Adds the request id to problem bodies so a user's bug report points at our log line.
 async fn with_request_id_in_problem(mut response: Response, request_id: &str) -> Result<Response> {
-    let is_problem = response
-        .headers()
-        .get("content-type")?
-        .is_some_and(|ct| ct == forecourt_domain::Problem::CONTENT_TYPE);
+    let is_problem =
+        response.headers().get("content-type")?.is_some_and(|ct| ct == forecourt_domain::Problem::CONTENT_TYPE);
     if !is_problem {
         return Ok(response);
     }
@@ -133,19 +105,10 @@ async fn with_request_id_in_problem(mut response: Response, request_id: &str) ->
     body["request_id"] = serde_json::Value::String(request_id.to_owned());
     let status = response.status_code();
     let headers = response.headers().clone();
-    Ok(Response::from_bytes(serde_json::to_vec(&body)?)?
-        .with_status(status)
-        .with_headers(headers))
+    Ok(Response::from_bytes(serde_json::to_vec(&body)?)?.with_status(status).with_headers(headers))
 }
 
-fn log_line(
-    request_id: &str,
-    method: &str,
-    path: &str,
-    status: u16,
-    started: f64,
-    cache: Option<&str>,
-) {
+fn log_line(request_id: &str, method: &str, path: &str, status: u16, started: f64, cache: Option<&str>) {
     let line = serde_json::json!({
         "request_id": request_id,
         "method": method,

@@ -23,14 +23,8 @@ struct Check {
 impl Check {
     fn from_result<T, E: std::fmt::Display>(result: std::result::Result<T, E>) -> Self {
         match result {
-            Ok(_) => Self {
-                ok: true,
-                error: None,
-            },
-            Err(error) => Self {
-                ok: false,
-                error: Some(error.to_string()),
-            },
+            Ok(_) => Self { ok: true, error: None },
+            Err(error) => Self { ok: false, error: Some(error.to_string()) },
         }
     }
 }
@@ -41,30 +35,18 @@ pub async fn report(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
     let kv = Check::from_result(check_kv(env).await);
     let r2 = Check::from_result(check_r2(env).await);
     let healthy = d1.ok && kv.ok && r2.ok;
-    let health = Health {
-        status: if healthy { "ok" } else { "degraded" },
-        version: bindings::version(env),
-        d1,
-        kv,
-        r2,
-    };
+    let health =
+        Health { status: if healthy { "ok" } else { "degraded" }, version: bindings::version(env), d1, kv, r2 };
     Ok(Response::from_json(&health)?.with_status(if healthy { 200 } else { 503 }))
 }
 
 async fn check_d1(env: &Env) -> Result<()> {
-    bindings::database(env)?
-        .prepare("SELECT 1 AS one")
-        .first::<serde_json::Value>(None)
-        .await?;
+    bindings::database(env)?.prepare("SELECT 1 AS one").first::<serde_json::Value>(None).await?;
     Ok(())
 }
 
 async fn check_kv(env: &Env) -> Result<()> {
-    bindings::cache(env)?
-        .get("health:probe")
-        .text()
-        .await
-        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    bindings::cache(env)?.get("health:probe").text().await.map_err(|e| worker::Error::RustError(e.to_string()))?;
     Ok(())
 }
 

@@ -44,7 +44,10 @@ where
     }
     let method = req.method().to_string();
     let path = req.path();
-    let request_hash = format!("{:x}", Sha256::new().chain_update(method.as_bytes()).chain_update(path.as_bytes()).chain_update(&body).finalize());
+    let request_hash = format!(
+        "{:x}",
+        Sha256::new().chain_update(method.as_bytes()).chain_update(path.as_bytes()).chain_update(&body).finalize()
+    );
     let db = bindings::database(env)?;
 
     // Claim the key first: of two concurrent attempts exactly one inserts the row and runs.
@@ -91,7 +94,12 @@ where
             let status = response.status_code();
             let headers = response.headers().clone();
             db.prepare("UPDATE idempotency_keys SET status = ?1, response = ?2 WHERE principal = ?3 AND key = ?4")
-                .bind(&[JsValue::from(status), JsValue::from_str(&text), JsValue::from_str(&principal.subject), JsValue::from_str(&key)])?
+                .bind(&[
+                    JsValue::from(status),
+                    JsValue::from_str(&text),
+                    JsValue::from_str(&principal.subject),
+                    JsValue::from_str(&key),
+                ])?
                 .run()
                 .await?;
             Ok(Response::from_bytes(text.into_bytes())?.with_status(status).with_headers(headers))

@@ -15,10 +15,7 @@ pub enum ApiError {
     #[error("{detail}")]
     InvalidInput { field: String, detail: String },
     #[error("the request body is not acceptable: {detail}")]
-    InvalidBody {
-        field: Option<String>,
-        detail: String,
-    },
+    InvalidBody { field: Option<String>, detail: String },
     #[error("the request body is larger than {limit} bytes")]
     BodyTooLarge { limit: usize },
     #[error("sign in first: this needs a valid access token")]
@@ -61,23 +58,16 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let detail = self.to_string();
         match self {
-            Self::RouteNotFound(path) => Problem::new(404, "not-found", "Not found")
-                .with_detail(detail)
-                .with_instance(path.clone()),
-            Self::MethodNotAllowed => {
-                Problem::new(405, "method-not-allowed", "Method not allowed").with_detail(detail)
+            Self::RouteNotFound(path) => {
+                Problem::new(404, "not-found", "Not found").with_detail(detail).with_instance(path.clone())
             }
-            Self::NotFound { .. } => {
-                Problem::new(404, "not-found", "Not found").with_detail(detail)
-            }
-            Self::InvalidInput { field, detail } => {
-                Problem::new(400, "invalid-input", "Invalid input")
-                    .with_detail(detail.clone())
-                    .with_field(field.clone())
-            }
+            Self::MethodNotAllowed => Problem::new(405, "method-not-allowed", "Method not allowed").with_detail(detail),
+            Self::NotFound { .. } => Problem::new(404, "not-found", "Not found").with_detail(detail),
+            Self::InvalidInput { field, detail } => Problem::new(400, "invalid-input", "Invalid input")
+                .with_detail(detail.clone())
+                .with_field(field.clone()),
             Self::InvalidBody { field, .. } => {
-                let problem =
-                    Problem::new(400, "invalid-body", "Invalid request body").with_detail(detail);
+                let problem = Problem::new(400, "invalid-body", "Invalid request body").with_detail(detail);
                 match field {
                     Some(field) => problem.with_field(field.clone()),
                     None => problem,
@@ -91,25 +81,23 @@ impl ApiError {
             }
             Self::InvalidCredentials => Problem::new(401, "invalid-credentials", "Sign-in failed").with_detail(detail),
             Self::Forbidden(_) => Problem::new(403, "forbidden", "Not allowed").with_detail(detail),
-            Self::IdempotencyMismatch => {
-                Problem::new(422, "idempotency-key-reused", "Idempotency key reused").with_detail(detail).with_field("idempotency-key")
+            Self::IdempotencyMismatch => Problem::new(422, "idempotency-key-reused", "Idempotency key reused")
+                .with_detail(detail)
+                .with_field("idempotency-key"),
+            Self::IdempotencyInFlight => {
+                Problem::new(409, "idempotency-in-flight", "Request in progress").with_detail(detail)
             }
-            Self::IdempotencyInFlight => Problem::new(409, "idempotency-in-flight", "Request in progress").with_detail(detail),
-            Self::TooManyRequests { .. } => Problem::new(429, "too-many-requests", "Too many requests").with_detail(detail),
-            Self::Conflict { .. } => {
-                Problem::new(409, "version-conflict", "Edit conflict").with_detail(detail)
+            Self::TooManyRequests { .. } => {
+                Problem::new(429, "too-many-requests", "Too many requests").with_detail(detail)
             }
+            Self::Conflict { .. } => Problem::new(409, "version-conflict", "Edit conflict").with_detail(detail),
             Self::UpgradeRequired => {
-                Problem::new(426, "upgrade-required", "WebSocket upgrade required")
-                    .with_detail(detail)
+                Problem::new(426, "upgrade-required", "WebSocket upgrade required").with_detail(detail)
             }
-            Self::RoomForbidden => {
-                Problem::new(403, "room-forbidden", "Room not allowed").with_detail(detail)
-            }
+            Self::RoomForbidden => Problem::new(403, "room-forbidden", "Room not allowed").with_detail(detail),
             // Internal details go to the log, never to the client.
-            Self::Internal(_) => Problem::new(500, "internal", "Internal error").with_detail(
-                "something went wrong on our side; the request id identifies it in our logs",
-            ),
+            Self::Internal(_) => Problem::new(500, "internal", "Internal error")
+                .with_detail("something went wrong on our side; the request id identifies it in our logs"),
         }
     }
 
@@ -124,16 +112,16 @@ impl ApiError {
         headers.set("content-type", Problem::CONTENT_TYPE)?;
         match &self {
             Self::Unauthenticated => headers.set("www-authenticate", "Bearer")?,
-            Self::TokenExpired => headers.set("www-authenticate", "Bearer error=\"invalid_token\", error_description=\"expired\"")?,
+            Self::TokenExpired => {
+                headers.set("www-authenticate", "Bearer error=\"invalid_token\", error_description=\"expired\"")?
+            }
             Self::TooManyRequests { retry_after } => headers.set("retry-after", &retry_after.to_string())?,
             _ => {}
         }
         if let Self::UpgradeRequired = self {
             headers.set("upgrade", "websocket")?;
         }
-        Ok(Response::from_bytes(serde_json::to_vec(&body)?)?
-            .with_status(status)
-            .with_headers(headers))
+        Ok(Response::from_bytes(serde_json::to_vec(&body)?)?.with_status(status).with_headers(headers))
     }
 }
 

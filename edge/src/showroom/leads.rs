@@ -82,7 +82,8 @@ fn scope(principal: &Principal) -> ApiResult<(String, Option<JsValue>)> {
     match principal.role {
         Role::Admin => Ok(("1 = 1".into(), None)),
         Role::Sales | Role::Manager => {
-            let locations = serde_json::to_string(&principal.location_ids).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let locations =
+                serde_json::to_string(&principal.location_ids).map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok(("l.location_id IN (SELECT value FROM json_each(?10))".into(), Some(JsValue::from_str(&locations))))
         }
         Role::Customer => {
@@ -103,7 +104,9 @@ fn bind(mut values: Vec<JsValue>, scoped: Option<JsValue>) -> Vec<JsValue> {
 
 async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<LeadRow> {
     let (condition, scoped) = scope(principal)?;
-    let sql = format!("SELECT {COLUMNS} FROM leads l JOIN locations loc ON loc.id = l.location_id WHERE l.id = ?1 AND {condition}");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM leads l JOIN locations loc ON loc.id = l.location_id WHERE l.id = ?1 AND {condition}"
+    );
     let row: Option<LeadRow> = db.prepare(sql).bind(&bind(vec![JsValue::from_str(id)], scoped))?.first(None).await?;
     row.ok_or_else(|| ApiError::NotFound { what: "lead", id: id.to_owned() })
 }
@@ -132,7 +135,10 @@ async fn list_leads(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
                 })?
             }
             other => {
-                return Err(ApiError::InvalidInput { field: other.into(), detail: format!("unknown query parameter '{other}'") })
+                return Err(ApiError::InvalidInput {
+                    field: other.into(),
+                    detail: format!("unknown query parameter '{other}'"),
+                })
             }
         }
     }
@@ -185,11 +191,14 @@ async fn move_lead_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Princip
     let id = ctx.param("id").cloned().unwrap_or_default();
     let db = bindings::database(&ctx.env)?;
     let before = find(&db, &principal, &id).await?;
-    let from = LeadStatus::parse(&before.status).ok_or_else(|| ApiError::Internal(format!("lead {id} has status {}", before.status)))?;
+    let from = LeadStatus::parse(&before.status)
+        .ok_or_else(|| ApiError::Internal(format!("lead {id} has status {}", before.status)))?;
     from.transition(request.to, request.lost_reason.as_deref())
         .map_err(|error| ApiError::InvalidInput { field: "to".into(), detail: error.to_string() })?;
     if request.expected_version.is_some_and(|v| v != before.version) {
-        return Err(ApiError::Conflict { current: serde_json::to_value(&before).map_err(|e| ApiError::Internal(e.to_string()))? });
+        return Err(ApiError::Conflict {
+            current: serde_json::to_value(&before).map_err(|e| ApiError::Internal(e.to_string()))?,
+        });
     }
     let now = now_rfc3339();
     let lost_reason = (request.to == LeadStatus::Lost).then(|| request.lost_reason.clone()).flatten();
@@ -228,7 +237,9 @@ async fn move_lead_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Princip
     let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
     if changed == 0 {
         let current = find(&db, &principal, &id).await?;
-        return Err(ApiError::Conflict { current: serde_json::to_value(&current).map_err(|e| ApiError::Internal(e.to_string()))? });
+        return Err(ApiError::Conflict {
+            current: serde_json::to_value(&current).map_err(|e| ApiError::Internal(e.to_string()))?,
+        });
     }
     publish::event(
         &ctx.env,

@@ -2,15 +2,15 @@
 
 use super::vehicle_records;
 use crate::platform::auth::require_role;
-use forecourt_domain::identity::{Principal, Role};
 use crate::platform::bindings;
 use crate::platform::body::parse_json;
-use crate::platform::idempotency;
 use crate::platform::cache::{self, CacheStatus};
 use crate::platform::clock::now_rfc3339;
+use crate::platform::idempotency;
 use crate::platform::problem::{respond, ApiError, ApiResult};
 use crate::realtime::publish;
 use forecourt_domain::caching::CacheKind;
+use forecourt_domain::identity::{Principal, Role};
 use forecourt_domain::realtime::{RoomEvent, RoomName};
 use forecourt_domain::{Cursor, PriceChange, StockPage, StockQuery, Vehicle};
 use serde::Serialize;
@@ -18,16 +18,12 @@ use worker::{Request, Response, Result, RouteContext};
 
 fn json_with_cache<T: Serialize>(value: &T, status: CacheStatus) -> ApiResult<Response> {
     let mut response = Response::from_json(value)?;
-    response
-        .headers_mut()
-        .set("x-cache", status.header_value())?;
+    response.headers_mut().set("x-cache", status.header_value())?;
     Ok(response)
 }
 
 fn vehicle_id(ctx: &RouteContext<()>) -> ApiResult<String> {
-    ctx.param("id")
-        .cloned()
-        .ok_or_else(|| ApiError::Internal("route without :id".into()))
+    ctx.param("id").cloned().ok_or_else(|| ApiError::Internal("route without :id".into()))
 }
 
 /// `GET /api/vehicles`: public stock, filtered, keyset-paginated, cached.
@@ -37,30 +33,17 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
 
 async fn list_stock(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let url = req.url()?;
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let query = StockQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|error| ApiError::InvalidInput {
-            field: error.field(),
-            detail: error.to_string(),
-        })?;
+        .map_err(|error| ApiError::InvalidInput { field: error.field(), detail: error.to_string() })?;
     let db = bindings::database(&ctx.env)?;
     let kv = bindings::cache(&ctx.env)?;
-    let (page, status) =
-        cache::read_through(&kv, CacheKind::StockSearch, &query.cache_key(), || async {
-            let (items, has_more) = vehicle_records::search(&db, &query).await?;
-            let next_cursor = has_more
-                .then(|| {
-                    items.last().map(|v| Cursor {
-                        after_id: v.id.clone(),
-                    })
-                })
-                .flatten();
-            Ok(StockPage { items, next_cursor })
-        })
-        .await?;
+    let (page, status) = cache::read_through(&kv, CacheKind::StockSearch, &query.cache_key(), || async {
+        let (items, has_more) = vehicle_records::search(&db, &query).await?;
+        let next_cursor = has_more.then(|| items.last().map(|v| Cursor { after_id: v.id.clone() })).flatten();
+        Ok(StockPage { items, next_cursor })
+    })
+    .await?;
     json_with_cache(&page, status)
 }
 
@@ -76,10 +59,7 @@ async fn vehicle_detail(ctx: RouteContext<()>) -> ApiResult<Response> {
     let (vehicle, status) = cache::read_through(&kv, CacheKind::VehicleDetail, &id, || async {
         vehicle_records::find_public(&db, &id)
             .await?
-            .ok_or_else(|| ApiError::NotFound {
-                what: "vehicle",
-                id: id.clone(),
-            })
+            .ok_or_else(|| ApiError::NotFound { what: "vehicle", id: id.clone() })
     })
     .await?;
     json_with_cache::<Vehicle>(&vehicle, status)
@@ -99,10 +79,9 @@ async fn apply_price_change(mut req: Request, ctx: RouteContext<()>) -> ApiResul
 async fn change_price_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -> ApiResult<Response> {
     let id = vehicle_id(&ctx)?;
     let change: PriceChange = parse_json(&body)?;
-    let price = change.validate().map_err(|error| ApiError::InvalidInput {
-        field: "price_cents".into(),
-        detail: error.to_string(),
-    })?;
+    let price = change
+        .validate()
+        .map_err(|error| ApiError::InvalidInput { field: "price_cents".into(), detail: error.to_string() })?;
     let db = bindings::database(&ctx.env)?;
     // Staff price only their own location's stock (admins every location's).
     let location = vehicle_records::location_of(&db, &id)

@@ -40,8 +40,7 @@ impl TryFrom<VehicleRow> for Vehicle {
 
     /// Rows are validated on the way out too: a bad row is a bug to surface, not data to serve.
     fn try_from(row: VehicleRow) -> ApiResult<Self> {
-        let corrupt =
-            |what: &str| ApiError::Internal(format!("vehicle {} has an invalid {what}", row.id));
+        let corrupt = |what: &str| ApiError::Internal(format!("vehicle {} has an invalid {what}", row.id));
         Ok(Vehicle {
             vin: Vin::parse(&row.vin).map_err(|_| corrupt("VIN"))?,
             status: VehicleStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
@@ -66,10 +65,7 @@ impl TryFrom<VehicleRow> for Vehicle {
 }
 
 fn optional(value: &Option<String>) -> JsValue {
-    value
-        .as_deref()
-        .map(JsValue::from_str)
-        .unwrap_or(JsValue::NULL)
+    value.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL)
 }
 
 /// One page of public stock, plus whether another page follows.
@@ -86,32 +82,19 @@ pub async fn search(db: &D1Database, query: &StockQuery) -> ApiResult<(Vec<Vehic
     let fetch = query.limit + 1;
     let rows: Vec<VehicleRow> = db
         .prepare(sql)
-        .bind(&[
-            optional(&query.make),
-            optional(&query.location_id),
-            optional(&after),
-            JsValue::from(fetch),
-        ])?
+        .bind(&[optional(&query.make), optional(&query.location_id), optional(&after), JsValue::from(fetch)])?
         .all()
         .await?
         .results()?;
     let has_more = rows.len() > query.limit as usize;
-    let vehicles = rows
-        .into_iter()
-        .take(query.limit as usize)
-        .map(Vehicle::try_from)
-        .collect::<ApiResult<Vec<_>>>()?;
+    let vehicles = rows.into_iter().take(query.limit as usize).map(Vehicle::try_from).collect::<ApiResult<Vec<_>>>()?;
     Ok((vehicles, has_more))
 }
 
 /// A vehicle customers may see, by id.
 pub async fn find_public(db: &D1Database, id: &str) -> ApiResult<Option<Vehicle>> {
     let sql = format!("{SELECT_VEHICLE} WHERE v.id = ?1 AND v.status IN {PUBLIC_STATUSES}");
-    let row: Option<VehicleRow> = db
-        .prepare(sql)
-        .bind(&[JsValue::from_str(id)])?
-        .first(None)
-        .await?;
+    let row: Option<VehicleRow> = db.prepare(sql).bind(&[JsValue::from_str(id)])?.first(None).await?;
     row.map(Vehicle::try_from).transpose()
 }
 
@@ -122,18 +105,17 @@ struct LocationOf {
 
 /// Which location a vehicle (public or not) belongs to.
 pub async fn location_of(db: &D1Database, id: &str) -> ApiResult<Option<String>> {
-    let row: Option<LocationOf> =
-        db.prepare("SELECT location_id FROM vehicles WHERE id = ?1").bind(&[JsValue::from_str(id)])?.first(None).await?;
+    let row: Option<LocationOf> = db
+        .prepare("SELECT location_id FROM vehicles WHERE id = ?1")
+        .bind(&[JsValue::from_str(id)])?
+        .first(None)
+        .await?;
     Ok(row.map(|r| r.location_id))
 }
 
 async fn find_any(db: &D1Database, id: &str) -> ApiResult<Option<Vehicle>> {
     let sql = format!("{SELECT_VEHICLE} WHERE v.id = ?1");
-    let row: Option<VehicleRow> = db
-        .prepare(sql)
-        .bind(&[JsValue::from_str(id)])?
-        .first(None)
-        .await?;
+    let row: Option<VehicleRow> = db.prepare(sql).bind(&[JsValue::from_str(id)])?.first(None).await?;
     row.map(Vehicle::try_from).transpose()
 }
 
@@ -147,32 +129,21 @@ pub async fn update_price(
     expected_version: Option<i64>,
     now: &str,
 ) -> ApiResult<Vehicle> {
-    let expected = expected_version
-        .map(|v| JsValue::from_f64(v as f64))
-        .unwrap_or(JsValue::NULL);
+    let expected = expected_version.map(|v| JsValue::from_f64(v as f64)).unwrap_or(JsValue::NULL);
     let changed = db
         .prepare(
             "UPDATE vehicles SET price_cents = ?1, version = version + 1, updated_at = ?2 \
              WHERE id = ?3 AND (?4 IS NULL OR version = ?4)",
         )
-        .bind(&[
-            JsValue::from_f64(price.cents() as f64),
-            JsValue::from_str(now),
-            JsValue::from_str(id),
-            expected,
-        ])?
+        .bind(&[JsValue::from_f64(price.cents() as f64), JsValue::from_str(now), JsValue::from_str(id), expected])?
         .run()
         .await?
         .meta()?
         .and_then(|meta| meta.changes)
         .unwrap_or(0);
-    let current = find_any(db, id).await?.ok_or_else(|| ApiError::NotFound {
-        what: "vehicle",
-        id: id.to_owned(),
-    })?;
+    let current = find_any(db, id).await?.ok_or_else(|| ApiError::NotFound { what: "vehicle", id: id.to_owned() })?;
     if changed == 0 {
-        let current =
-            serde_json::to_value(&current).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let current = serde_json::to_value(&current).map_err(|e| ApiError::Internal(e.to_string()))?;
         return Err(ApiError::Conflict { current });
     }
     Ok(current)

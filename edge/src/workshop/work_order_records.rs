@@ -78,10 +78,13 @@ fn scope(principal: &Principal) -> ApiResult<(String, Vec<JsValue>)> {
         Role::Technician => Ok(("technician_id = ?10".into(), vec![JsValue::from_str(&principal.subject)])),
         Role::Advisor | Role::Manager => {
             // Locations come from the signed token; bound as a JSON array, never spliced into SQL.
-            let locations = serde_json::to_string(&principal.location_ids).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let locations =
+                serde_json::to_string(&principal.location_ids).map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok(("location_id IN (SELECT value FROM json_each(?10))".into(), vec![JsValue::from_str(&locations)]))
         }
-        Role::Sales | Role::Kiosk | Role::Telematics => Err(ApiError::Forbidden("work orders are for the workshop".into())),
+        Role::Sales | Role::Kiosk | Role::Telematics => {
+            Err(ApiError::Forbidden("work orders are for the workshop".into()))
+        }
     }
 }
 
@@ -98,14 +101,24 @@ fn bindings(mut first: Vec<JsValue>, scope: Vec<JsValue>) -> Vec<JsValue> {
     first
 }
 
-pub async fn list(db: &D1Database, principal: &Principal, status: Option<&str>, after: Option<&str>, limit: u32) -> ApiResult<Vec<WorkOrderSummary>> {
+pub async fn list(
+    db: &D1Database,
+    principal: &Principal,
+    status: Option<&str>,
+    after: Option<&str>,
+    limit: u32,
+) -> ApiResult<Vec<WorkOrderSummary>> {
     let (condition, scoped) = scope(principal)?;
     let sql = format!(
         "SELECT {COLUMNS} FROM work_orders WHERE {condition} AND (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR id < ?2) \
          ORDER BY id DESC LIMIT ?3"
     );
     let values = bindings(
-        vec![status.map(JsValue::from_str).unwrap_or(JsValue::NULL), after.map(JsValue::from_str).unwrap_or(JsValue::NULL), JsValue::from(limit)],
+        vec![
+            status.map(JsValue::from_str).unwrap_or(JsValue::NULL),
+            after.map(JsValue::from_str).unwrap_or(JsValue::NULL),
+            JsValue::from(limit),
+        ],
         scoped,
     );
     Ok(db.prepare(sql).bind(&values)?.all().await?.results()?)
@@ -115,7 +128,8 @@ pub async fn list(db: &D1Database, principal: &Principal, status: Option<&str>, 
 pub async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<WorkOrderSummary> {
     let (condition, scoped) = scope(principal)?;
     let sql = format!("SELECT {COLUMNS} FROM work_orders WHERE id = ?1 AND {condition}");
-    let row: Option<WorkOrderSummary> = db.prepare(sql).bind(&bindings(vec![JsValue::from_str(id)], scoped))?.first(None).await?;
+    let row: Option<WorkOrderSummary> =
+        db.prepare(sql).bind(&bindings(vec![JsValue::from_str(id)], scoped))?.first(None).await?;
     row.ok_or_else(|| ApiError::NotFound { what: "work order", id: id.to_owned() })
 }
 
@@ -164,5 +178,6 @@ pub async fn detail(db: &D1Database, summary: WorkOrderSummary) -> ApiResult<Wor
 }
 
 pub fn status_of(summary: &WorkOrderSummary) -> ApiResult<WorkOrderStatus> {
-    WorkOrderStatus::parse(&summary.status).ok_or_else(|| ApiError::Internal(format!("work order {} has status {}", summary.id, summary.status)))
+    WorkOrderStatus::parse(&summary.status)
+        .ok_or_else(|| ApiError::Internal(format!("work order {} has status {}", summary.id, summary.status)))
 }

@@ -6,8 +6,8 @@ use crate::platform::audit;
 use crate::platform::auth::require_principal;
 use crate::platform::bindings;
 use crate::platform::body::parse_json;
-use crate::platform::idempotency;
 use crate::platform::clock::{now_millis, now_rfc3339};
+use crate::platform::idempotency;
 use crate::platform::problem::{respond, ApiError, ApiResult};
 use crate::realtime::publish;
 use forecourt_domain::identity::{Principal, Role};
@@ -64,7 +64,10 @@ async fn list_orders(req: Request, ctx: RouteContext<()>) -> ApiResult<Response>
                 })?
             }
             other => {
-                return Err(ApiError::InvalidInput { field: other.into(), detail: format!("unknown query parameter '{other}'") })
+                return Err(ApiError::InvalidInput {
+                    field: other.into(),
+                    detail: format!("unknown query parameter '{other}'"),
+                })
             }
         }
     }
@@ -110,18 +113,28 @@ async fn move_order(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
 async fn move_order_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -> ApiResult<Response> {
     let request: TransitionRequest = parse_json(&body)?;
     if request.note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
-        return Err(ApiError::InvalidInput { field: "note".into(), detail: format!("a note has at most {MAX_NOTE} characters") });
+        return Err(ApiError::InvalidInput {
+            field: "note".into(),
+            detail: format!("a note has at most {MAX_NOTE} characters"),
+        });
     }
     let db = bindings::database(&ctx.env)?;
     let before = work_order_records::find(&db, &principal, &param(&ctx)?).await?;
     if !may_move(&principal, request.to) {
-        return Err(ApiError::Forbidden(format!("a {} may not move a work order to {}", principal.role.as_str(), request.to.as_str())));
+        return Err(ApiError::Forbidden(format!(
+            "a {} may not move a work order to {}",
+            principal.role.as_str(),
+            request.to.as_str()
+        )));
     }
     let from = work_order_records::status_of(&before)?;
-    from.transition(request.to).map_err(|error| ApiError::InvalidInput { field: "to".into(), detail: error.to_string() })?;
+    from.transition(request.to)
+        .map_err(|error| ApiError::InvalidInput { field: "to".into(), detail: error.to_string() })?;
     let expected_version = request.expected_version.unwrap_or(before.version);
     if expected_version != before.version {
-        return Err(ApiError::Conflict { current: serde_json::to_value(&before).map_err(|e| ApiError::Internal(e.to_string()))? });
+        return Err(ApiError::Conflict {
+            current: serde_json::to_value(&before).map_err(|e| ApiError::Internal(e.to_string()))?,
+        });
     }
 
     let now = now_rfc3339();
@@ -152,13 +165,16 @@ async fn move_order_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Princi
             request.note.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL),
             JsValue::from_str(&now),
         ])?;
-    let audit = audit::entry_if_changed(&db, &principal, "work_order.transition", "work_order", &before.id, &before, &after)?;
+    let audit =
+        audit::entry_if_changed(&db, &principal, "work_order.transition", "work_order", &before.id, &before, &after)?;
     let results = db.batch(vec![update, history, audit]).await?;
     let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
     if changed == 0 {
         // Someone else moved it between our read and our write.
         let current = work_order_records::find(&db, &principal, &before.id).await?;
-        return Err(ApiError::Conflict { current: serde_json::to_value(&current).map_err(|e| ApiError::Internal(e.to_string()))? });
+        return Err(ApiError::Conflict {
+            current: serde_json::to_value(&current).map_err(|e| ApiError::Internal(e.to_string()))?,
+        });
     }
 
     let event = RoomEvent::WorkOrderTransitioned {

@@ -26,10 +26,7 @@ pub fn seed_sql() -> PathBuf {
 pub fn start_edge(name: &str) -> Result<LocalEdge, String> {
     let seed = seed_sql();
     if !seed.exists() {
-        return Err(format!(
-            "{} is missing: run the tests through `cargo xtask test`",
-            seed.display()
-        ));
+        return Err(format!("{} is missing: run the tests through `cargo xtask test`", seed.display()));
     }
     let state_dir = root().join(format!("target/forecourt/{name}-state"));
     let _ = std::fs::remove_dir_all(&state_dir);
@@ -49,21 +46,12 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str) -> Self {
-        let client = Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap_or_else(|_| Client::new());
-        Self {
-            base: base.to_owned(),
-            client,
-        }
+        let client = Client::builder().timeout(Duration::from_secs(30)).build().unwrap_or_else(|_| Client::new());
+        Self { base: base.to_owned(), client }
     }
 
     pub fn get(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .expect("the edge answers")
+        self.client.get(format!("{}{path}", self.base)).send().expect("the edge answers")
     }
 
     pub fn get_json(&self, path: &str) -> Value {
@@ -111,9 +99,7 @@ pub type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
 pub fn connect(url: &str) -> Socket {
     let (mut socket, _) = tungstenite::connect(url).expect("WebSocket handshake");
     if let MaybeTlsStream::Plain(stream) = socket.get_mut() {
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout can be set");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout can be set");
     }
     socket
 }

@@ -31,8 +31,17 @@ fn day(ymd: (i32, u32, u32)) -> NaiveDate {
 
 fn is_bank_holiday(date: NaiveDate) -> bool {
     matches!((date.month(), date.day()), (12, 25) | (12, 26) | (1, 1))
-        || [day((2025, 5, 5)), day((2025, 5, 26)), day((2025, 8, 25)), day((2026, 4, 3)), day((2026, 4, 6)), day((2026, 5, 4)), day((2026, 5, 25)), day((2026, 8, 31))]
-            .contains(&date)
+        || [
+            day((2025, 5, 5)),
+            day((2025, 5, 26)),
+            day((2025, 8, 25)),
+            day((2026, 4, 3)),
+            day((2026, 4, 6)),
+            day((2026, 5, 4)),
+            day((2026, 5, 25)),
+            day((2026, 8, 31)),
+        ]
+        .contains(&date)
 }
 
 fn weekday_factor(date: NaiveDate) -> f64 {
@@ -102,9 +111,12 @@ fn workshop_staff(location: &str) -> (&'static str, &'static [&'static str]) {
     }
 }
 
-const SOURCES: &[(&str, f64)] = &[("web", 0.10), ("phone", 0.20), ("walk_in", 0.34), ("kiosk", 0.18), ("referral", 0.30), ("marketplace", 0.07)];
-const TIMEFRAMES: &[(&str, f64)] = &[("now", 1.7), ("1_month", 1.3), ("3_months", 0.9), ("6_months", 0.6), ("browsing", 0.25)];
-const LOST_REASONS: &[&str] = &["bought elsewhere", "price", "finance declined", "no response", "changed mind", "part-exchange value"];
+const SOURCES: &[(&str, f64)] =
+    &[("web", 0.10), ("phone", 0.20), ("walk_in", 0.34), ("kiosk", 0.18), ("referral", 0.30), ("marketplace", 0.07)];
+const TIMEFRAMES: &[(&str, f64)] =
+    &[("now", 1.7), ("1_month", 1.3), ("3_months", 0.9), ("6_months", 0.6), ("browsing", 0.25)];
+const LOST_REASONS: &[&str] =
+    &["bought elsewhere", "price", "finance declined", "no response", "changed mind", "part-exchange value"];
 const COMPLAINTS: &[(&str, &str, f64, i64)] = &[
     ("Annual service", "Service: oil and filters", 1.5, 9_500),
     ("Brakes squeal", "Replace front pads and discs", 2.0, 9_500),
@@ -140,7 +152,10 @@ pub fn write(out: &mut String) {
     // Reference tree and maintenance intervals for every model line in the catalogue.
     let mut makes = Insert::into("makes", &["id", "name"]);
     let mut models = Insert::into("models", &["id", "make_id", "name"]);
-    let mut intervals = Insert::into("maintenance_intervals", &["id", "model_id", "year_from", "year_to", "service", "every_km", "every_months"]);
+    let mut intervals = Insert::into(
+        "maintenance_intervals",
+        &["id", "model_id", "year_from", "year_to", "service", "every_km", "every_months"],
+    );
     let mut seen_makes = std::collections::BTreeSet::new();
     for &(make, _, model, _, fuel, _, _) in CATALOG {
         let make_id = format!("mk-{}", slug(make));
@@ -150,9 +165,17 @@ pub fn write(out: &mut String) {
         let model_id = format!("md-{}-{}", slug(make), slug(model));
         models.row(vec![model_id.clone().into(), make_id.into(), model.into()]);
         let services: &[(&str, Option<i64>, Option<i64>)] = if fuel == "electric" {
-            &[("EV health check", None, Some(12)), ("Brake fluid", None, Some(24)), ("Cabin filter", Some(30_000), Some(24))]
+            &[
+                ("EV health check", None, Some(12)),
+                ("Brake fluid", None, Some(24)),
+                ("Cabin filter", Some(30_000), Some(24)),
+            ]
         } else {
-            &[("Oil service", Some(15_000), Some(12)), ("Major service", Some(30_000), Some(24)), ("Brake fluid", None, Some(24))]
+            &[
+                ("Oil service", Some(15_000), Some(12)),
+                ("Major service", Some(30_000), Some(24)),
+                ("Brake fluid", None, Some(24)),
+            ]
         };
         for (service, km, months) in services {
             intervals.row(vec![
@@ -171,7 +194,10 @@ pub fn write(out: &mut String) {
     intervals.write_to(out);
 
     // Parts stock per location; a few below their reorder threshold so the alert has work.
-    let mut parts = Insert::into("parts", &["id", "location_id", "sku", "name", "quantity_on_hand", "reorder_threshold", "unit_price_cents"]);
+    let mut parts = Insert::into(
+        "parts",
+        &["id", "location_id", "sku", "name", "quantity_on_hand", "reorder_threshold", "unit_price_cents"],
+    );
     for location in &LOCATIONS {
         for (i, (sku, name, price)) in PARTS.iter().enumerate() {
             let quantity = if i % 4 == 3 { 2 } else { rng.random_range(8..60) };
@@ -204,7 +230,18 @@ pub fn write(out: &mut String) {
     // Customers' own cars.
     let mut owned = Insert::into(
         "owned_vehicles",
-        &["id", "customer_id", "vin", "make", "model", "year", "registration", "first_registered", "mileage_km", "mileage_at"],
+        &[
+            "id",
+            "customer_id",
+            "vin",
+            "make",
+            "model",
+            "year",
+            "registration",
+            "first_registered",
+            "mileage_km",
+            "mileage_at",
+        ],
     );
     let owned_count = CUSTOMER_COUNT + CUSTOMER_COUNT / 4;
     for n in 0..owned_count {
@@ -220,7 +257,13 @@ pub fn write(out: &mut String) {
             make.into(),
             model.into(),
             i64::from(year).into(),
-            format!("{}{:02} {}", ["LS", "MA", "BR", "YK", "WD"][n % 5], year % 100, ["ABC", "XYZ", "KLM", "PQR"][n % 4]).into(),
+            format!(
+                "{}{:02} {}",
+                ["LS", "MA", "BR", "YK", "WD"][n % 5],
+                year % 100,
+                ["ABC", "XYZ", "KLM", "PQR"][n % 4]
+            )
+            .into(),
             registered.format("%Y-%m-%d").to_string().into(),
             mileage.into(),
             at(last, 9, 0).into(),
@@ -229,26 +272,59 @@ pub fn write(out: &mut String) {
     owned.write_to(out);
 
     let mut sold = Insert::into("vehicles", super::stock::VEHICLE_COLUMNS);
-    let mut sales = Insert::into("sales", &["id", "vehicle_id", "location_id", "customer_id", "rep_id", "model_line", "price_cents", "sold_at"]);
+    let mut sales = Insert::into(
+        "sales",
+        &["id", "vehicle_id", "location_id", "customer_id", "rep_id", "model_line", "price_cents", "sold_at"],
+    );
     let mut leads = Insert::into(
         "leads",
         &[
-            "id", "customer_id", "location_id", "source", "budget_min_cents", "budget_max_cents", "timeframe", "preferred_contact",
-            "status", "lost_reason", "assigned_rep_id", "assigned_at", "first_response_at", "created_at", "updated_at",
+            "id",
+            "customer_id",
+            "location_id",
+            "source",
+            "budget_min_cents",
+            "budget_max_cents",
+            "timeframe",
+            "preferred_contact",
+            "status",
+            "lost_reason",
+            "assigned_rep_id",
+            "assigned_at",
+            "first_response_at",
+            "created_at",
+            "updated_at",
         ],
     );
-    let mut lead_history = Insert::into("lead_history", &["lead_id", "from_status", "to_status", "actor_id", "note", "at"]);
+    let mut lead_history =
+        Insert::into("lead_history", &["lead_id", "from_status", "to_status", "actor_id", "note", "at"]);
     let mut orders = Insert::into(
         "work_orders",
         &[
-            "id", "location_id", "owned_vehicle_id", "customer_id", "advisor_id", "technician_id", "bay_id", "mileage_in", "complaint",
-            "status", "created_at", "updated_at",
+            "id",
+            "location_id",
+            "owned_vehicle_id",
+            "customer_id",
+            "advisor_id",
+            "technician_id",
+            "bay_id",
+            "mileage_in",
+            "complaint",
+            "status",
+            "created_at",
+            "updated_at",
         ],
     );
-    let mut labour = Insert::into("work_order_labour", &["id", "work_order_id", "operation", "hours", "rate_cents", "approval"]);
-    let mut used_parts = Insert::into("work_order_parts", &["id", "work_order_id", "part_id", "quantity", "unit_price_cents", "approval"]);
-    let mut order_history = Insert::into("work_order_history", &["work_order_id", "from_status", "to_status", "actor_id", "note", "at"]);
-    let mut clocks = Insert::into("technician_clocks", &["id", "technician_id", "work_order_id", "kind", "started_at", "ended_at"]);
+    let mut labour =
+        Insert::into("work_order_labour", &["id", "work_order_id", "operation", "hours", "rate_cents", "approval"]);
+    let mut used_parts = Insert::into(
+        "work_order_parts",
+        &["id", "work_order_id", "part_id", "quantity", "unit_price_cents", "approval"],
+    );
+    let mut order_history =
+        Insert::into("work_order_history", &["work_order_id", "from_status", "to_status", "actor_id", "note", "at"]);
+    let mut clocks =
+        Insert::into("technician_clocks", &["id", "technician_id", "work_order_id", "kind", "started_at", "ended_at"]);
 
     let (mut sale_n, mut lead_n, mut order_n) = (0usize, 0usize, 0usize);
     let mut date = first;
@@ -303,7 +379,8 @@ pub fn write(out: &mut String) {
             }
 
             // Leads: conversion depends only on what is known when the lead arrives.
-            let leads_today = poisson(&mut rng, 3.2 * base * seasonal * anomaly_factor("daily_leads", location.id, date));
+            let leads_today =
+                poisson(&mut rng, 3.2 * base * seasonal * anomaly_factor("daily_leads", location.id, date));
             for _ in 0..leads_today {
                 lead_n += 1;
                 let &(source, source_rate) = SOURCES.choose(&mut rng).unwrap_or(&SOURCES[0]);
@@ -314,9 +391,12 @@ pub fn write(out: &mut String) {
                 let created = at(date, rng.random_range(8..20), rng.random_range(0..60));
                 let rep = sales_reps(location.id).choose(&mut rng).copied().unwrap_or("usr-sales-north");
                 let response_minutes = rng.random_range(2..90);
-                let responded = (date.and_hms_opt(12, 0, 0).unwrap_or_default() + Duration::minutes(response_minutes)).format("%Y-%m-%dT%H:%M:00Z").to_string();
+                let responded = (date.and_hms_opt(12, 0, 0).unwrap_or_default() + Duration::minutes(response_minutes))
+                    .format("%Y-%m-%dT%H:%M:00Z")
+                    .to_string();
                 let age_days = (last - date).num_days();
-                let p_win = (source_rate * timeframe_factor * if response_minutes <= 15 { 1.25 } else { 0.9 }).min(0.95);
+                let p_win =
+                    (source_rate * timeframe_factor * if response_minutes <= 15 { 1.25 } else { 0.9 }).min(0.95);
                 let (status, reason) = if age_days > 30 {
                     if rng.random::<f64>() < p_win {
                         ("won", None)
@@ -345,9 +425,23 @@ pub fn write(out: &mut String) {
                     created.clone().into(),
                     updated.clone().into(),
                 ]);
-                lead_history.row(vec![id.clone().into(), Value::Null, "new".into(), Value::Null, format!("from {source}").into(), created.into()]);
+                lead_history.row(vec![
+                    id.clone().into(),
+                    Value::Null,
+                    "new".into(),
+                    Value::Null,
+                    format!("from {source}").into(),
+                    created.into(),
+                ]);
                 if status != "new" {
-                    lead_history.row(vec![id.into(), "new".into(), status.into(), rep.into(), reason.into(), updated.into()]);
+                    lead_history.row(vec![
+                        id.into(),
+                        "new".into(),
+                        status.into(),
+                        rep.into(),
+                        reason.into(),
+                        updated.into(),
+                    ]);
                 }
             }
 
@@ -355,7 +449,8 @@ pub fn write(out: &mut String) {
             if date.weekday() == Weekday::Sun {
                 continue;
             }
-            let jobs = poisson(&mut rng, [4.5, 5.5, 3.5][loc_index] * if date.weekday() == Weekday::Sat { 0.5 } else { 1.0 });
+            let jobs =
+                poisson(&mut rng, [4.5, 5.5, 3.5][loc_index] * if date.weekday() == Weekday::Sat { 0.5 } else { 1.0 });
             let (advisor, technicians) = workshop_staff(location.id);
             for job in 0..jobs {
                 order_n += 1;
@@ -380,7 +475,14 @@ pub fn write(out: &mut String) {
                     created.clone().into(),
                     done.clone().into(),
                 ]);
-                labour.row(vec![format!("{id}-l1").into(), id.clone().into(), operation.into(), hours.into(), rate.into(), "approved".into()]);
+                labour.row(vec![
+                    format!("{id}-l1").into(),
+                    id.clone().into(),
+                    operation.into(),
+                    hours.into(),
+                    rate.into(),
+                    "approved".into(),
+                ]);
                 let (sku, _, price) = PARTS[rng.random_range(0..PARTS.len())];
                 used_parts.row(vec![
                     format!("{id}-p1").into(),
@@ -390,8 +492,22 @@ pub fn write(out: &mut String) {
                     price.into(),
                     "approved".into(),
                 ]);
-                order_history.row(vec![id.clone().into(), Value::Null, "booked".into(), advisor.into(), Value::Null, created.clone().into()]);
-                order_history.row(vec![id.clone().into(), "ready".into(), "collected".into(), advisor.into(), "imported history".into(), done.clone().into()]);
+                order_history.row(vec![
+                    id.clone().into(),
+                    Value::Null,
+                    "booked".into(),
+                    advisor.into(),
+                    Value::Null,
+                    created.clone().into(),
+                ]);
+                order_history.row(vec![
+                    id.clone().into(),
+                    "ready".into(),
+                    "collected".into(),
+                    advisor.into(),
+                    "imported history".into(),
+                    done.clone().into(),
+                ]);
                 // Actual time on the job varies around the billed hours: efficiency is real data.
                 let actual_minutes = (hours * 60.0 * rng.random_range(0.7..1.4)) as i64;
                 let job_start = date.and_hms_opt(start, 10, 0).unwrap_or_default();
@@ -401,7 +517,10 @@ pub fn write(out: &mut String) {
                     id.into(),
                     "job".into(),
                     job_start.format("%Y-%m-%dT%H:%M:00Z").to_string().into(),
-                    (job_start + Duration::minutes(actual_minutes.max(5))).format("%Y-%m-%dT%H:%M:00Z").to_string().into(),
+                    (job_start + Duration::minutes(actual_minutes.max(5)))
+                        .format("%Y-%m-%dT%H:%M:00Z")
+                        .to_string()
+                        .into(),
                 ]);
             }
         }
@@ -409,7 +528,8 @@ pub fn write(out: &mut String) {
     }
     // Today's workshop: open jobs in every state, two of them Alex's (the demo customer), so
     // the board, the technicians' lists and the customer's live tracker have something to show.
-    let open_states = ["booked", "checked_in", "diagnosing", "awaiting_approval", "in_progress", "quality_check", "ready"];
+    let open_states =
+        ["booked", "checked_in", "diagnosing", "awaiting_approval", "in_progress", "quality_check", "ready"];
     for (n, status) in open_states.iter().cycle().take(14).enumerate() {
         let location = &LOCATIONS[n % 2];
         let (advisor, technicians) = workshop_staff(location.id);
@@ -431,8 +551,22 @@ pub fn write(out: &mut String) {
             created.clone().into(),
             created.clone().into(),
         ]);
-        labour.row(vec![format!("{id}-l1").into(), id.clone().into(), operation.into(), hours.into(), rate.into(), "approved".into()]);
-        order_history.row(vec![id.into(), Value::Null, (*status).into(), advisor.into(), "opened today".into(), created.into()]);
+        labour.row(vec![
+            format!("{id}-l1").into(),
+            id.clone().into(),
+            operation.into(),
+            hours.into(),
+            rate.into(),
+            "approved".into(),
+        ]);
+        order_history.row(vec![
+            id.into(),
+            Value::Null,
+            (*status).into(),
+            advisor.into(),
+            "opened today".into(),
+            created.into(),
+        ]);
     }
 
     for insert in [&sold, &sales, &leads, &lead_history, &orders, &labour, &used_parts, &order_history, &clocks] {

@@ -27,7 +27,8 @@ mod tests {
     fn seeded() -> Connection {
         let db = Connection::open_in_memory().expect("in-memory SQLite");
         let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../edge/migrations");
-        let mut files: Vec<_> = std::fs::read_dir(&migrations).expect("migrations").filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut files: Vec<_> =
+            std::fs::read_dir(&migrations).expect("migrations").filter_map(|e| e.ok().map(|e| e.path())).collect();
         files.sort();
         for file in files {
             db.execute_batch(&std::fs::read_to_string(&file).expect("migration")).expect("migration applies");
@@ -49,9 +50,15 @@ mod tests {
         assert!(count(&db, "SELECT COUNT(*) FROM sales") > 1_500);
         assert!(count(&db, "SELECT COUNT(*) FROM leads WHERE status IN ('won','lost')") > 3_000);
         assert!(count(&db, "SELECT COUNT(*) FROM work_orders") > 3_000);
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM owned_vehicles"), (super::people::CUSTOMER_COUNT + super::people::CUSTOMER_COUNT / 4) as i64);
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM owned_vehicles"),
+            (super::people::CUSTOMER_COUNT + super::people::CUSTOMER_COUNT / 4) as i64
+        );
         // Eighteen months: the first and last sale days.
-        assert_eq!(count(&db, "SELECT CAST(julianday(MAX(sold_at)) - julianday(MIN(sold_at)) AS INTEGER) / 30 FROM sales"), 18);
+        assert_eq!(
+            count(&db, "SELECT CAST(julianday(MAX(sold_at)) - julianday(MIN(sold_at)) AS INTEGER) / 30 FROM sales"),
+            18
+        );
         assert_eq!(count(&db, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
     }
 

@@ -11,23 +11,95 @@ pub const DEMO_PASSWORD: &str = "forecourt-demo-2026";
 pub const CREATED_AT: &str = "2025-04-01T08:00:00Z";
 
 /// (id, email, name, role, department, locations, customer id)
-pub type Account = (&'static str, &'static str, &'static str, &'static str, Option<&'static str>, &'static [&'static str], Option<&'static str>);
+pub type Account = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static [&'static str],
+    Option<&'static str>,
+);
 
 pub const ACCOUNTS: &[Account] = &[
     ("usr-admin", "admin@forecourt.example", "Ada Admin", "admin", Some("admin"), &[], None),
-    ("usr-manager-north", "manager.north@forecourt.example", "Morgan North", "manager", Some("management"), &["loc-north"], None),
-    ("usr-manager-south", "manager.south@forecourt.example", "Sasha South", "manager", Some("management"), &["loc-south"], None),
+    (
+        "usr-manager-north",
+        "manager.north@forecourt.example",
+        "Morgan North",
+        "manager",
+        Some("management"),
+        &["loc-north"],
+        None,
+    ),
+    (
+        "usr-manager-south",
+        "manager.south@forecourt.example",
+        "Sasha South",
+        "manager",
+        Some("management"),
+        &["loc-south"],
+        None,
+    ),
     ("usr-sales-north", "sales.north@forecourt.example", "Sam Seller", "sales", Some("sales"), &["loc-north"], None),
     ("usr-sales2-north", "sales2.north@forecourt.example", "Riley Rep", "sales", Some("sales"), &["loc-north"], None),
     ("usr-sales-city", "sales.city@forecourt.example", "Casey City", "sales", Some("sales"), &["loc-city"], None),
     ("usr-sales-south", "sales.south@forecourt.example", "Jordan South", "sales", Some("sales"), &["loc-south"], None),
-    ("usr-advisor-north", "advisor.north@forecourt.example", "Avery Advisor", "advisor", Some("service"), &["loc-north"], None),
-    ("usr-advisor-city", "advisor.city@forecourt.example", "Charlie Counter", "advisor", Some("service"), &["loc-city"], None),
-    ("usr-tech-north", "tech.north@forecourt.example", "Taylor Torque", "technician", Some("service"), &["loc-north"], None),
-    ("usr-tech2-north", "tech2.north@forecourt.example", "Quinn Spanner", "technician", Some("service"), &["loc-north"], None),
+    (
+        "usr-advisor-north",
+        "advisor.north@forecourt.example",
+        "Avery Advisor",
+        "advisor",
+        Some("service"),
+        &["loc-north"],
+        None,
+    ),
+    (
+        "usr-advisor-city",
+        "advisor.city@forecourt.example",
+        "Charlie Counter",
+        "advisor",
+        Some("service"),
+        &["loc-city"],
+        None,
+    ),
+    (
+        "usr-tech-north",
+        "tech.north@forecourt.example",
+        "Taylor Torque",
+        "technician",
+        Some("service"),
+        &["loc-north"],
+        None,
+    ),
+    (
+        "usr-tech2-north",
+        "tech2.north@forecourt.example",
+        "Quinn Spanner",
+        "technician",
+        Some("service"),
+        &["loc-north"],
+        None,
+    ),
     ("usr-tech-city", "tech.city@forecourt.example", "Drew Diag", "technician", Some("service"), &["loc-city"], None),
-    ("usr-advisor-south", "advisor.south@forecourt.example", "Blair Booking", "advisor", Some("service"), &["loc-south"], None),
-    ("usr-tech-south", "tech.south@forecourt.example", "Rowan Ratchet", "technician", Some("service"), &["loc-south"], None),
+    (
+        "usr-advisor-south",
+        "advisor.south@forecourt.example",
+        "Blair Booking",
+        "advisor",
+        Some("service"),
+        &["loc-south"],
+        None,
+    ),
+    (
+        "usr-tech-south",
+        "tech.south@forecourt.example",
+        "Rowan Ratchet",
+        "technician",
+        Some("service"),
+        &["loc-south"],
+        None,
+    ),
     ("usr-customer-alex", "alex@example.com", "Alex Morgan", "customer", None, &[], Some("cus-00001")),
     ("usr-customer-sam", "sam@example.com", "Sam Patel", "customer", None, &[], Some("cus-00002")),
 ];
@@ -42,8 +114,8 @@ pub fn password_record(account_id: &str, password: &str) -> PasswordRecord {
 }
 
 const FIRST_NAMES: &[&str] = &[
-    "Alex", "Sam", "Jamie", "Priya", "Tom", "Aisha", "Liam", "Olivia", "Noah", "Emma", "Mohammed", "Sophie", "Oscar", "Mia",
-    "Harry", "Isla", "Leo", "Amelia", "Ravi", "Chloe", "Ethan", "Grace", "Kofi", "Hannah",
+    "Alex", "Sam", "Jamie", "Priya", "Tom", "Aisha", "Liam", "Olivia", "Noah", "Emma", "Mohammed", "Sophie", "Oscar",
+    "Mia", "Harry", "Isla", "Leo", "Amelia", "Ravi", "Chloe", "Ethan", "Grace", "Kofi", "Hannah",
 ];
 const LAST_NAMES: &[&str] = &[
     "Morgan", "Patel", "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Khan", "Evans", "Thomas", "Roberts",
@@ -60,7 +132,9 @@ pub fn customer_name(n: usize) -> String {
     match n {
         0 => "Alex Morgan".into(),
         1 => "Sam Patel".into(),
-        _ => format!("{} {}", FIRST_NAMES[(n * 7) % FIRST_NAMES.len()], LAST_NAMES[(n * 13 + n / 5) % LAST_NAMES.len()]),
+        _ => {
+            format!("{} {}", FIRST_NAMES[(n * 7) % FIRST_NAMES.len()], LAST_NAMES[(n * 13 + n / 5) % LAST_NAMES.len()])
+        }
     }
 }
 
@@ -86,7 +160,18 @@ pub fn write(out: &mut String) {
 
     let mut customers = Insert::into(
         "customers",
-        &["id", "name", "email", "phone", "preferred_contact", "consent_marketing", "high_value", "home_location_id", "created_at", "updated_at"],
+        &[
+            "id",
+            "name",
+            "email",
+            "phone",
+            "preferred_contact",
+            "consent_marketing",
+            "high_value",
+            "home_location_id",
+            "created_at",
+            "updated_at",
+        ],
     );
     for n in 0..CUSTOMER_COUNT {
         let name = customer_name(n);
@@ -119,8 +204,15 @@ pub fn write(out: &mut String) {
     for &(id, email, name, role, department, locations, customer) in ACCOUNTS {
         let password = password_record(id, DEMO_PASSWORD).to_string();
         users.row(vec![
-            id.into(), email.into(), name.into(), role.into(), password.into(), department.into(), customer.into(),
-            CREATED_AT.into(), CREATED_AT.into(),
+            id.into(),
+            email.into(),
+            name.into(),
+            role.into(),
+            password.into(),
+            department.into(),
+            customer.into(),
+            CREATED_AT.into(),
+            CREATED_AT.into(),
         ]);
         for location in locations {
             user_locations.row(vec![id.into(), (*location).into()]);

@@ -77,7 +77,13 @@ impl Insert {
 
     pub fn write_to(&self, out: &mut String) {
         for chunk in self.rows.chunks(ROWS_PER_STATEMENT) {
-            let _ = writeln!(out, "INSERT OR IGNORE INTO {} ({}) VALUES\n{};", self.table, self.columns.join(", "), chunk.join(",\n"));
+            let _ = writeln!(
+                out,
+                "INSERT OR IGNORE INTO {} ({}) VALUES\n{};",
+                self.table,
+                self.columns.join(", "),
+                chunk.join(",\n")
+            );
         }
     }
 }
