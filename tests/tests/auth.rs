@@ -6,12 +6,8 @@ mod support;
 use forecourt_domain::identity::token::{self, Claims};
 use forecourt_domain::identity::Role;
 use forecourt_tests::{DEMO_PASSWORD, LOCAL_TOKEN_SIGNING_KEY};
-use libtest_mimic::{Arguments, Trial};
 use serde_json::{json, Value};
-use std::sync::Arc;
-use support::Api;
-
-type Check = fn(&Api);
+use support::{Api, Check};
 
 const CHECKS: &[(&str, Check)] = &[
     ("every_role_signs_in_and_sees_its_own_profile", every_role_signs_in_and_sees_its_own_profile),
@@ -40,29 +36,7 @@ const ACCOUNTS: &[(&str, &str, &[&str])] = &[
 ];
 
 fn main() {
-    let mut args = Arguments::from_args();
-    args.test_threads = Some(1);
-    let edge = match support::start_edge("it-auth") {
-        Ok(edge) => edge,
-        Err(error) => {
-            eprintln!("could not start the local edge: {error}");
-            std::process::exit(1);
-        }
-    };
-    let api = Arc::new(Api::new(edge.base_url()));
-    let trials = CHECKS
-        .iter()
-        .map(|&(name, check)| {
-            let api = Arc::clone(&api);
-            Trial::test(name, move || {
-                check(&api);
-                Ok(())
-            })
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(edge);
-    conclusion.exit();
+    support::run_checks("it-auth", CHECKS)
 }
 
 fn post(api: &Api, path: &str, body: Value) -> reqwest::blocking::Response {

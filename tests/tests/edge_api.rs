@@ -4,14 +4,10 @@
 
 mod support;
 
-use libtest_mimic::{Arguments, Trial};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::io::Read;
-use std::sync::Arc;
-use support::{connect, next_json, Api};
-
-type Check = fn(&Api);
+use support::{connect, next_json, Api, Check};
 
 const CHECKS: &[(&str, Check)] = &[
     ("health_reports_every_storage_reachable", health_reports_every_storage_reachable),
@@ -39,29 +35,7 @@ const CHECKS: &[(&str, Check)] = &[
 ];
 
 fn main() {
-    let mut args = Arguments::from_args();
-    args.test_threads = Some(1);
-    let edge = match support::start_edge("it-edge-api") {
-        Ok(edge) => edge,
-        Err(error) => {
-            eprintln!("could not start the local edge: {error}");
-            std::process::exit(1);
-        }
-    };
-    let api = Arc::new(Api::new(edge.base_url()));
-    let trials = CHECKS
-        .iter()
-        .map(|&(name, check)| {
-            let api = Arc::clone(&api);
-            Trial::test(name, move || {
-                check(&api);
-                Ok(())
-            })
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(edge);
-    conclusion.exit();
+    support::run_checks("it-edge-api", CHECKS)
 }
 
 fn problem(response: reqwest::blocking::Response, status: u16) -> Value {

@@ -3,12 +3,8 @@
 
 mod support;
 
-use libtest_mimic::{Arguments, Trial};
 use serde_json::{json, Value};
-use std::sync::Arc;
-use support::Api;
-
-type Check = fn(&Api);
+use support::{Api, Check};
 
 const CHECKS: &[(&str, Check)] = &[
     ("sales_see_their_locations_queue_with_response_timers", sales_see_their_locations_queue_with_response_timers),
@@ -25,29 +21,7 @@ const CHECKS: &[(&str, Check)] = &[
 ];
 
 fn main() {
-    let mut args = Arguments::from_args();
-    args.test_threads = Some(1);
-    let edge = match support::start_edge("it-sales") {
-        Ok(edge) => edge,
-        Err(error) => {
-            eprintln!("could not start the local edge: {error}");
-            std::process::exit(1);
-        }
-    };
-    let api = Arc::new(Api::new(edge.base_url()));
-    let trials = CHECKS
-        .iter()
-        .map(|&(name, check)| {
-            let api = Arc::clone(&api);
-            Trial::test(name, move || {
-                check(&api);
-                Ok(())
-            })
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(edge);
-    conclusion.exit();
+    support::run_checks("it-sales", CHECKS)
 }
 
 fn get_as(api: &Api, email: &str, path: &str) -> reqwest::blocking::Response {

@@ -3,13 +3,9 @@
 
 mod support;
 
-use libtest_mimic::{Arguments, Trial};
 use serde_json::{json, Value};
-use std::sync::Arc;
-use support::{next_json, Api, Socket};
+use support::{next_json, Api, Check, Socket};
 use tungstenite::client::IntoClientRequest;
-
-type Check = fn(&Api);
 
 const CHECKS: &[(&str, Check)] = &[
     ("customers_see_only_their_own_work_orders", customers_see_only_their_own_work_orders),
@@ -25,29 +21,7 @@ const CHECKS: &[(&str, Check)] = &[
 ];
 
 fn main() {
-    let mut args = Arguments::from_args();
-    args.test_threads = Some(1);
-    let edge = match support::start_edge("it-workshop") {
-        Ok(edge) => edge,
-        Err(error) => {
-            eprintln!("could not start the local edge: {error}");
-            std::process::exit(1);
-        }
-    };
-    let api = Arc::new(Api::new(edge.base_url()));
-    let trials = CHECKS
-        .iter()
-        .map(|&(name, check)| {
-            let api = Arc::clone(&api);
-            Trial::test(name, move || {
-                check(&api);
-                Ok(())
-            })
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(edge);
-    conclusion.exit();
+    support::run_checks("it-workshop", CHECKS)
 }
 
 fn get_as(api: &Api, token: &str, path: &str) -> reqwest::blocking::Response {

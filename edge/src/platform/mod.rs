@@ -10,4 +10,5 @@ pub mod crypto;
 pub mod envelope;
 pub mod health;
 pub mod idempotency;
+pub mod listing;
 pub mod problem;

@@ -7,6 +7,7 @@ use crate::platform::bindings;
 use crate::platform::body::parse_json;
 use crate::platform::clock::{now_rfc3339, now_seconds};
 use crate::platform::idempotency;
+use crate::platform::listing;
 use crate::platform::problem::{respond, ApiError, ApiResult};
 use crate::realtime::publish;
 use forecourt_domain::identity::{Principal, Role};
@@ -118,43 +119,20 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
 
 async fn list_leads(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let principal = require_principal(&req, &ctx.env).await?;
-    let (mut status, mut cursor, mut limit) = (None, None, 25u32);
-    for (key, value) in req.url()?.query_pairs() {
-        match key.as_ref() {
-            "status" => {
-                status = Some(LeadStatus::parse(&value).ok_or_else(|| ApiError::InvalidInput {
-                    field: "status".into(),
-                    detail: format!("'{value}' is not a lead status"),
-                })?)
-            }
-            "cursor" => cursor = Some(value.into_owned()),
-            "limit" => {
-                limit = value.parse().ok().filter(|l| (1..=100).contains(l)).ok_or_else(|| ApiError::InvalidInput {
-                    field: "limit".into(),
-                    detail: "limit must be a whole number from 1 to 100".into(),
-                })?
-            }
-            other => {
-                return Err(ApiError::InvalidInput {
-                    field: other.into(),
-                    detail: format!("unknown query parameter '{other}'"),
-                })
-            }
-        }
-    }
+    let params = listing::parse(&req.url()?, "lead", LeadStatus::parse)?;
     let (condition, scoped) = scope(&principal)?;
     let sql = format!(
         "SELECT {COLUMNS} FROM leads l JOIN locations loc ON loc.id = l.location_id WHERE {condition} \
          AND (?1 IS NULL OR l.status = ?1) AND (?2 IS NULL OR l.id < ?2) ORDER BY l.id DESC LIMIT ?3"
     );
     let values = vec![
-        status.map(|s| JsValue::from_str(s.as_str())).unwrap_or(JsValue::NULL),
-        cursor.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL),
-        JsValue::from(limit),
+        params.status.map(|s| JsValue::from_str(s.as_str())).unwrap_or(JsValue::NULL),
+        params.cursor.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL),
+        JsValue::from(params.limit),
     ];
     let db = bindings::database(&ctx.env)?;
     let rows: Vec<LeadRow> = db.prepare(sql).bind(&bind(values, scoped))?.all().await?.results()?;
-    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|l| l.id.clone())).flatten();
+    let next_cursor = listing::next_cursor(&rows, params.limit, |l| &l.id);
     let now = now_seconds();
     let items: Vec<Lead> = rows.into_iter().map(|row| with_timer(row, now)).collect();
     Ok(Response::from_json(&serde_json::json!({ "items": items, "next_cursor": next_cursor }))?)

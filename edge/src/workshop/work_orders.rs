@@ -8,6 +8,7 @@ use crate::platform::bindings;
 use crate::platform::body::parse_json;
 use crate::platform::clock::{now_millis, now_rfc3339};
 use crate::platform::idempotency;
+use crate::platform::listing;
 use crate::platform::problem::{respond, ApiError, ApiResult};
 use crate::realtime::publish;
 use forecourt_domain::identity::{Principal, Role};
@@ -45,35 +46,11 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
 
 async fn list_orders(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let principal = require_principal(&req, &ctx.env).await?;
-    let url = req.url()?;
-    let (mut status, mut cursor, mut limit) = (None, None, 25u32);
-    for (key, value) in url.query_pairs() {
-        match key.as_ref() {
-            "status" => {
-                let parsed = WorkOrderStatus::parse(&value).ok_or_else(|| ApiError::InvalidInput {
-                    field: "status".into(),
-                    detail: format!("'{value}' is not a work-order status"),
-                })?;
-                status = Some(parsed.as_str());
-            }
-            "cursor" => cursor = Some(value.into_owned()),
-            "limit" => {
-                limit = value.parse().ok().filter(|l| (1..=100).contains(l)).ok_or_else(|| ApiError::InvalidInput {
-                    field: "limit".into(),
-                    detail: "limit must be a whole number from 1 to 100".into(),
-                })?
-            }
-            other => {
-                return Err(ApiError::InvalidInput {
-                    field: other.into(),
-                    detail: format!("unknown query parameter '{other}'"),
-                })
-            }
-        }
-    }
+    let params = listing::parse(&req.url()?, "work-order", WorkOrderStatus::parse)?;
     let db = bindings::database(&ctx.env)?;
-    let items = work_order_records::list(&db, &principal, status, cursor.as_deref(), limit).await?;
-    let next_cursor = (items.len() == limit as usize).then(|| items.last().map(|w| w.id.clone())).flatten();
+    let status = params.status.map(WorkOrderStatus::as_str);
+    let items = work_order_records::list(&db, &principal, status, params.cursor.as_deref(), params.limit).await?;
+    let next_cursor = listing::next_cursor(&items, params.limit, |w| &w.id);
     Ok(Response::from_json(&Page { items, next_cursor })?)
 }
 

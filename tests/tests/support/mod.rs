@@ -4,10 +4,12 @@
 
 use forecourt_domain::identity::{token, Principal, Role};
 use forecourt_tests::{EdgeOptions, LocalEdge, DEMO_PASSWORD, LOCAL_TOKEN_SIGNING_KEY};
+use libtest_mimic::{Arguments, Trial};
 use reqwest::blocking::{Client, Response};
 use serde_json::Value;
 use std::net::TcpStream;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
@@ -188,4 +190,32 @@ pub fn restart_edge(edge: &mut LocalEdge, name: &str) -> Result<(), String> {
         seed_sql: None,
         log_file: Some(root().join(format!("target/forecourt/{name}-wrangler-restarted.log"))),
     })
+}
+
+/// A check of a test binary: a named function against the shared edge.
+pub type Check = fn(&Api);
+
+/// Starts one real edge for the binary and runs its checks against it, one at a time (several
+/// change shared data such as prices and work orders), with cargo test's output and exit code.
+pub fn run_checks(edge_name: &str, checks: &'static [(&'static str, Check)]) -> ! {
+    let mut args = Arguments::from_args();
+    args.test_threads = Some(1);
+    let edge = start_edge(edge_name).unwrap_or_else(|error| {
+        eprintln!("could not start the local edge: {error}");
+        std::process::exit(1)
+    });
+    let api = Arc::new(Api::new(edge.base_url()));
+    let trials = checks
+        .iter()
+        .map(|&(name, check)| {
+            let api = Arc::clone(&api);
+            Trial::test(name, move || {
+                check(&api);
+                Ok(())
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(edge);
+    conclusion.exit()
 }
