@@ -47,9 +47,41 @@ impl CacheKind {
     }
 }
 
+/// A weak entity tag for a response body. Weak, because the runtime may re-encode the bytes
+/// (brotli, gzip) and a strong tag would promise byte equality across encodings.
+pub fn etag_for(body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body);
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("W/\"{hex}\"")
+}
+
+/// Whether `If-None-Match` names `etag` (weak comparison, RFC 9110 §13.1.2), or is `*`.
+pub fn not_modified(if_none_match: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let wanted = opaque(etag);
+    if_none_match.split(',').any(|candidate| candidate.trim() == "*" || opaque(candidate) == wanted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equal_bodies_have_equal_tags_and_different_bodies_do_not() {
+        assert_eq!(etag_for(b"{\"a\":1}"), etag_for(b"{\"a\":1}"));
+        assert_ne!(etag_for(b"{\"a\":1}"), etag_for(b"{\"a\":2}"));
+        assert!(etag_for(b"x").starts_with("W/\""));
+    }
+
+    #[test]
+    fn if_none_match_uses_weak_comparison_and_lists() {
+        let tag = etag_for(b"body");
+        assert!(not_modified(&tag, &tag));
+        assert!(not_modified(&format!("\"other\", {}", tag.trim_start_matches("W/")), &tag));
+        assert!(not_modified("*", &tag));
+        assert!(!not_modified("W/\"other\"", &tag));
+    }
 
     #[test]
     fn ttls_follow_the_brief() {

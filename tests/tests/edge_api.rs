@@ -32,6 +32,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("rooms_check_the_request_before_upgrading", rooms_check_the_request_before_upgrading),
     ("every_response_carries_security_headers", every_response_carries_security_headers),
     ("the_app_is_served_with_deep_links", the_app_is_served_with_deep_links),
+    ("unchanged_resources_answer_304_and_changed_ones_do_not", unchanged_resources_answer_304_and_changed_ones_do_not),
 ];
 
 fn main() {
@@ -369,4 +370,22 @@ fn the_app_is_served_with_deep_links(api: &Api) {
     let deep = api.get("/vehicles/veh-00001");
     assert_eq!(deep.status(), 200);
     assert_eq!(deep.text().expect("html"), html, "deep links get the same shell");
+}
+
+fn unchanged_resources_answer_304_and_changed_ones_do_not(api: &Api) {
+    let id = public_id(10);
+    let path = format!("/api/vehicles/{id}");
+    let first = api.get(&path);
+    let etag = first.headers().get("etag").and_then(|v| v.to_str().ok()).expect("an ETag").to_owned();
+    assert_eq!(first.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("private, no-cache"));
+    let conditional =
+        |tag: &str| api.client.get(format!("{}{path}", api.base)).header("if-none-match", tag).send().expect("answer");
+    let unchanged = conditional(&etag);
+    assert_eq!(unchanged.status(), 304);
+    assert!(unchanged.bytes().expect("body").is_empty());
+    let price = first.json::<Value>().expect("vehicle")["price"].as_i64().unwrap_or(0);
+    assert_eq!(api.patch_price(&id, &format!("{{\"price_cents\":{}}}", price + 500)).status(), 200);
+    let changed = conditional(&etag);
+    assert_eq!(changed.status(), 200, "after a write the old tag no longer matches");
+    assert_ne!(changed.headers().get("etag").and_then(|v| v.to_str().ok()), Some(etag.as_str()));
 }

@@ -2,7 +2,7 @@
 //! content negotiation for compression, security headers and one structured log line.
 
 use super::problem::ApiError;
-use forecourt_domain::compression;
+use forecourt_domain::{caching, compression};
 use std::future::Future;
 use worker::{Env, Request, Response, ResponseBody, Result};
 
@@ -21,6 +21,7 @@ where
     let path = req.path();
     let accept_encoding = client_accept_encoding(&req);
     let opt_out = req.headers().has("x-no-compression").unwrap_or(false);
+    let if_none_match = req.headers().get("if-none-match").ok().flatten();
 
     let response = match dispatch(req, env).await {
         Ok(response) => response,
@@ -52,6 +53,21 @@ where
         ResponseBody::Body(bytes) => bytes.len(),
         _ => 0,
     };
+    // Conditional GETs: an unchanged resource costs a 304 and no body. `no-cache` makes browsers
+    // revalidate every time, so nobody is shown a stale record after a write.
+    if method == "GET" && response.status_code() == 200 {
+        if let ResponseBody::Body(bytes) = response.body() {
+            let etag = caching::etag_for(bytes);
+            response.headers_mut().set("etag", &etag)?;
+            response.headers_mut().set("cache-control", "private, no-cache")?;
+            if if_none_match.as_deref().is_some_and(|header| caching::not_modified(header, &etag)) {
+                let headers = response.headers().clone();
+                headers.set("content-encoding", "identity")?;
+                log_line(&request_id, &method, &path, 304, started, cache_status.as_deref());
+                return Ok(Response::empty()?.with_status(304).with_headers(headers));
+            }
+        }
+    }
     let encoding = compression::negotiate(accept_encoding.as_deref(), &content_type, body_len, opt_out);
     // The runtime compresses the body on the way out according to this header. Without one,
     // Cloudflare's front line would compress every compressible body regardless of size or the
