@@ -3,7 +3,7 @@
 use crate::identity::sessions;
 use crate::platform::{audit, health, problem::ApiError};
 use crate::realtime::connect;
-use crate::showroom::{leads, stock};
+use crate::showroom::{leads, stock, test_drives};
 use crate::workshop::work_orders;
 use worker::{Env, Request, Response, Result, Router};
 
@@ -20,6 +20,7 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .get_async("/api/leads", leads::list)
         .get_async("/api/leads/:id", leads::detail)
         .post_async("/api/leads/:id/transitions", leads::transition)
+        .post_async("/api/test-drives", test_drives::book)
         .get_async("/api/work-orders", work_orders::list)
         .get_async("/api/work-orders/:id", work_orders::detail)
         .post_async("/api/work-orders/:id/transitions", work_orders::transition)

@@ -18,6 +18,8 @@ const CHECKS: &[(&str, Check)] = &[
         losing_a_lead_needs_a_reason_and_closed_leads_stay_closed,
     ),
     ("another_locations_manager_cannot_touch_a_lead", another_locations_manager_cannot_touch_a_lead),
+    ("a_vehicle_or_a_rep_is_never_double_booked", a_vehicle_or_a_rep_is_never_double_booked),
+    ("test_drives_are_booked_by_that_locations_sales_staff", test_drives_are_booked_by_that_locations_sales_staff),
 ];
 
 fn main() {
@@ -104,4 +106,65 @@ fn another_locations_manager_cannot_touch_a_lead(api: &Api) {
     assert_eq!(move_lead(api, "manager.south@forecourt.example", id, json!({"to": "qualified"})).status(), 404);
     assert_eq!(move_lead(api, "advisor.north@forecourt.example", id, json!({"to": "qualified"})).status(), 403);
     assert_eq!(move_lead(api, "manager.north@forecourt.example", id, json!({"to": "qualified"})).status(), 200);
+}
+
+fn book(api: &Api, email: &str, body: Value) -> reqwest::blocking::Response {
+    api.client
+        .post(format!("{}/api/test-drives", api.base))
+        .bearer_auth(api.login(email))
+        .json(&body)
+        .send()
+        .expect("the edge answers")
+}
+
+fn north_vehicles(api: &Api) -> Vec<String> {
+    let page = api.get_json("/api/vehicles?location=loc-north&limit=5");
+    page["items"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|v| v["id"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn a_vehicle_or_a_rep_is_never_double_booked(api: &Api) {
+    let vehicles = north_vehicles(api);
+    let slot = |vehicle: &str, from: &str, to: &str| json!({"vehicle_id": vehicle, "customer_id": "cus-00003", "starts_at": from, "ends_at": to});
+    let first =
+        book(api, "sales.north@forecourt.example", slot(&vehicles[0], "2026-12-01T10:00:00Z", "2026-12-01T10:45:00Z"));
+    assert_eq!(first.status(), 201);
+    let booked: Value = first.json().expect("booking");
+    assert_eq!(booked["rep_id"], "usr-sales-north");
+
+    // The same car overlapping, with another rep: refused, naming the clash.
+    let clash =
+        book(api, "sales2.north@forecourt.example", slot(&vehicles[0], "2026-12-01T10:30:00Z", "2026-12-01T11:00:00Z"));
+    assert_eq!(clash.status(), 409);
+    let problem: Value = clash.json().expect("problem");
+    assert_eq!(problem["current"]["id"], booked["id"]);
+    // The same rep overlapping, in another car: refused too.
+    let busy_rep =
+        book(api, "sales.north@forecourt.example", slot(&vehicles[1], "2026-12-01T10:15:00Z", "2026-12-01T10:30:00Z"));
+    assert_eq!(busy_rep.status(), 409);
+    // Back to back is fine.
+    let next =
+        book(api, "sales2.north@forecourt.example", slot(&vehicles[0], "2026-12-01T10:45:00Z", "2026-12-01T11:15:00Z"));
+    assert_eq!(next.status(), 201);
+    let backwards =
+        book(api, "sales.north@forecourt.example", slot(&vehicles[2], "2026-12-01T12:00:00Z", "2026-12-01T11:00:00Z"));
+    assert_eq!(backwards.status(), 400);
+    let not_a_time = book(api, "sales.north@forecourt.example", slot(&vehicles[2], "tomorrow", "2026-12-01T11:00:00Z"));
+    assert_eq!(not_a_time.json::<Value>().expect("problem")["field"], "starts_at");
+}
+
+fn test_drives_are_booked_by_that_locations_sales_staff(api: &Api) {
+    let vehicle = north_vehicles(api)[3].clone();
+    let body = json!({"vehicle_id": vehicle, "customer_id": "cus-00004", "starts_at": "2026-12-02T09:00:00Z", "ends_at": "2026-12-02T09:30:00Z"});
+    assert_eq!(book(api, "sales.city@forecourt.example", body.clone()).status(), 403);
+    assert_eq!(book(api, "alex@example.com", body.clone()).status(), 403);
+    assert_eq!(book(api, "tech.north@forecourt.example", body.clone()).status(), 403);
+    let unknown_customer = json!({"vehicle_id": vehicle, "customer_id": "cus-99999", "starts_at": "2026-12-02T09:00:00Z", "ends_at": "2026-12-02T09:30:00Z"});
+    assert_eq!(book(api, "manager.north@forecourt.example", unknown_customer).status(), 400);
+    let for_rep = json!({"vehicle_id": vehicle, "customer_id": "cus-00004", "rep_id": "usr-sales2-north", "starts_at": "2026-12-02T09:00:00Z", "ends_at": "2026-12-02T09:30:00Z"});
+    let booked = book(api, "manager.north@forecourt.example", for_rep);
+    assert_eq!(booked.status(), 201);
+    assert_eq!(booked.json::<Value>().expect("booking")["rep_id"], "usr-sales2-north");
 }

@@ -3,5 +3,6 @@
 pub mod assignment;
 pub mod lead;
 pub mod stock_query;
+pub mod test_drive;
 pub mod vehicle;
 pub mod vin;

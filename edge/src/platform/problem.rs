@@ -30,6 +30,8 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("the record changed since you read it")]
     Conflict { current: serde_json::Value },
+    #[error("{detail}")]
+    SlotTaken { detail: String, current: serde_json::Value },
     #[error("this idempotency key was used for a different request")]
     IdempotencyMismatch,
     #[error("the first request with this idempotency key is still being processed; retry shortly")]
@@ -81,6 +83,7 @@ impl ApiError {
             }
             Self::InvalidCredentials => Problem::new(401, "invalid-credentials", "Sign-in failed").with_detail(detail),
             Self::Forbidden(_) => Problem::new(403, "forbidden", "Not allowed").with_detail(detail),
+            Self::SlotTaken { .. } => Problem::new(409, "slot-taken", "Already booked").with_detail(detail),
             Self::IdempotencyMismatch => Problem::new(422, "idempotency-key-reused", "Idempotency key reused")
                 .with_detail(detail)
                 .with_field("idempotency-key"),
@@ -103,7 +106,7 @@ impl ApiError {
 
     pub fn into_response(self) -> Result<Response> {
         let mut body = serde_json::to_value(self.problem())?;
-        if let Self::Conflict { current } = &self {
+        if let Self::Conflict { current } | Self::SlotTaken { current, .. } = &self {
             // The current record lets the client show both versions and resolve the conflict.
             body["current"] = current.clone();
         }

@@ -2,4 +2,5 @@
 
 pub mod leads;
 pub mod stock;
+pub mod test_drives;
 pub mod vehicle_records;
