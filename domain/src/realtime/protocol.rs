@@ -168,28 +168,8 @@ pub struct ZoneHeat {
     pub dwell_seconds: u32,
 }
 
-/// Anomaly severities, in rising order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
-}
+/// Anomaly severities (the analytics' own type, so a detected severity is the one fanned out).
+pub use crate::analytics::anomaly::Severity;
 
 impl RoomEvent {
     /// The location an event belongs to, where rooms span locations (`anomalies:{severity}`)
