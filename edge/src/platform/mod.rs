@@ -12,3 +12,4 @@ pub mod health;
 pub mod idempotency;
 pub mod listing;
 pub mod problem;
+pub mod row_scope;

@@ -9,6 +9,7 @@ use crate::platform::clock::{now_rfc3339, now_seconds};
 use crate::platform::idempotency;
 use crate::platform::listing;
 use crate::platform::problem::{respond, ApiError, ApiResult};
+use crate::platform::row_scope::RowScope;
 use crate::realtime::publish;
 use forecourt_domain::identity::{Principal, Role};
 use forecourt_domain::realtime::RoomEvent;
@@ -78,37 +79,25 @@ fn with_timer(row: LeadRow, now: u64) -> Lead {
 }
 
 /// Who sees which leads: sales and managers their locations, customers their own, admins all.
-/// Scope values are bound from ?10 on (see `work_order_records` for the same convention).
-fn scope(principal: &Principal) -> ApiResult<(String, Option<JsValue>)> {
+fn scope(principal: &Principal) -> ApiResult<RowScope> {
     match principal.role {
-        Role::Admin => Ok(("1 = 1".into(), None)),
-        Role::Sales | Role::Manager => {
-            let locations =
-                serde_json::to_string(&principal.location_ids).map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok(("l.location_id IN (SELECT value FROM json_each(?10))".into(), Some(JsValue::from_str(&locations))))
-        }
+        Role::Admin => Ok(RowScope::everything()),
+        Role::Sales | Role::Manager => RowScope::locations("l.location_id", principal),
         Role::Customer => {
-            let customer = principal.customer_id.clone().ok_or(ApiError::Forbidden("no customer record".into()))?;
-            Ok(("l.customer_id = ?10".into(), Some(JsValue::from_str(&customer))))
+            let customer = principal.customer_id.as_deref().ok_or(ApiError::Forbidden("no customer record".into()))?;
+            Ok(RowScope::equals("l.customer_id", customer))
         }
         _ => Err(ApiError::Forbidden("leads are for sales".into())),
     }
 }
 
-fn bind(mut values: Vec<JsValue>, scoped: Option<JsValue>) -> Vec<JsValue> {
-    if let Some(value) = scoped {
-        values.resize(9, JsValue::NULL);
-        values.push(value);
-    }
-    values
-}
-
 async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<LeadRow> {
-    let (condition, scoped) = scope(principal)?;
+    let scope = scope(principal)?;
+    let condition = &scope.condition;
     let sql = format!(
         "SELECT {COLUMNS} FROM leads l JOIN locations loc ON loc.id = l.location_id WHERE l.id = ?1 AND {condition}"
     );
-    let row: Option<LeadRow> = db.prepare(sql).bind(&bind(vec![JsValue::from_str(id)], scoped))?.first(None).await?;
+    let row: Option<LeadRow> = db.prepare(sql).bind(&scope.bind(vec![JsValue::from_str(id)]))?.first(None).await?;
     row.ok_or_else(|| ApiError::NotFound { what: "lead", id: id.to_owned() })
 }
 
@@ -120,7 +109,8 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
 async fn list_leads(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let principal = require_principal(&req, &ctx.env).await?;
     let params = listing::parse(&req.url()?, "lead", LeadStatus::parse)?;
-    let (condition, scoped) = scope(&principal)?;
+    let scope = scope(&principal)?;
+    let condition = &scope.condition;
     let sql = format!(
         "SELECT {COLUMNS} FROM leads l JOIN locations loc ON loc.id = l.location_id WHERE {condition} \
          AND (?1 IS NULL OR l.status = ?1) AND (?2 IS NULL OR l.id < ?2) ORDER BY l.id DESC LIMIT ?3"
@@ -131,7 +121,7 @@ async fn list_leads(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
         JsValue::from(params.limit),
     ];
     let db = bindings::database(&ctx.env)?;
-    let rows: Vec<LeadRow> = db.prepare(sql).bind(&bind(values, scoped))?.all().await?.results()?;
+    let rows: Vec<LeadRow> = db.prepare(sql).bind(&scope.bind(values))?.all().await?.results()?;
     let next_cursor = listing::next_cursor(&rows, params.limit, |l| &l.id);
     let now = now_seconds();
     let items: Vec<Lead> = rows.into_iter().map(|row| with_timer(row, now)).collect();

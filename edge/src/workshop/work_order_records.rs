@@ -1,6 +1,7 @@
 //! Work orders in D1: reads scoped to what the caller may see, and status changes.
 
 use crate::platform::problem::{ApiError, ApiResult};
+use crate::platform::row_scope::RowScope;
 use forecourt_domain::identity::{Principal, Role};
 use forecourt_domain::money::Money;
 use forecourt_domain::workshop::totals::{totals, LabourLine, PartLine, Totals};
@@ -66,39 +67,21 @@ pub struct WorkOrderDetail {
 const COLUMNS: &str = "id, location_id, customer_id, owned_vehicle_id, advisor_id, technician_id, bay_id, mileage_in, \
 complaint, status, version, created_at, updated_at";
 
-/// The SQL condition (with its bindings from ?10 on) limiting rows to what `principal` may see:
-/// customers their own, technicians their jobs, workshop staff their locations, admins all.
-fn scope(principal: &Principal) -> ApiResult<(String, Vec<JsValue>)> {
+/// The rows `principal` may see: customers their own, technicians their jobs, workshop staff
+/// their locations, admins all.
+fn scope(principal: &Principal) -> ApiResult<RowScope> {
     match principal.role {
-        Role::Admin => Ok(("1 = 1".into(), vec![])),
+        Role::Admin => Ok(RowScope::everything()),
         Role::Customer => {
-            let customer = principal.customer_id.clone().ok_or(ApiError::Forbidden("no customer record".into()))?;
-            Ok(("customer_id = ?10".into(), vec![JsValue::from_str(&customer)]))
+            let customer = principal.customer_id.as_deref().ok_or(ApiError::Forbidden("no customer record".into()))?;
+            Ok(RowScope::equals("customer_id", customer))
         }
-        Role::Technician => Ok(("technician_id = ?10".into(), vec![JsValue::from_str(&principal.subject)])),
-        Role::Advisor | Role::Manager => {
-            // Locations come from the signed token; bound as a JSON array, never spliced into SQL.
-            let locations =
-                serde_json::to_string(&principal.location_ids).map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok(("location_id IN (SELECT value FROM json_each(?10))".into(), vec![JsValue::from_str(&locations)]))
-        }
+        Role::Technician => Ok(RowScope::equals("technician_id", &principal.subject)),
+        Role::Advisor | Role::Manager => RowScope::locations("location_id", principal),
         Role::Sales | Role::Kiosk | Role::Telematics => {
             Err(ApiError::Forbidden("work orders are for the workshop".into()))
         }
     }
-}
-
-fn bindings(mut first: Vec<JsValue>, scope: Vec<JsValue>) -> Vec<JsValue> {
-    if scope.is_empty() {
-        return first;
-    }
-    // Positions ?1..?9 are the query's own; scope values start at ?10. D1 wants exactly as many
-    // values as the highest position used.
-    while first.len() < 9 {
-        first.push(JsValue::NULL);
-    }
-    first.extend(scope);
-    first
 }
 
 pub async fn list(
@@ -108,28 +91,27 @@ pub async fn list(
     after: Option<&str>,
     limit: u32,
 ) -> ApiResult<Vec<WorkOrderSummary>> {
-    let (condition, scoped) = scope(principal)?;
+    let scope = scope(principal)?;
+    let condition = &scope.condition;
     let sql = format!(
         "SELECT {COLUMNS} FROM work_orders WHERE {condition} AND (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR id < ?2) \
          ORDER BY id DESC LIMIT ?3"
     );
-    let values = bindings(
-        vec![
-            status.map(JsValue::from_str).unwrap_or(JsValue::NULL),
-            after.map(JsValue::from_str).unwrap_or(JsValue::NULL),
-            JsValue::from(limit),
-        ],
-        scoped,
-    );
+    let values = scope.bind(vec![
+        status.map(JsValue::from_str).unwrap_or(JsValue::NULL),
+        after.map(JsValue::from_str).unwrap_or(JsValue::NULL),
+        JsValue::from(limit),
+    ]);
     Ok(db.prepare(sql).bind(&values)?.all().await?.results()?)
 }
 
 /// A work order the caller may see; others are reported as missing, so ids cannot be probed.
 pub async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<WorkOrderSummary> {
-    let (condition, scoped) = scope(principal)?;
+    let scope = scope(principal)?;
+    let condition = &scope.condition;
     let sql = format!("SELECT {COLUMNS} FROM work_orders WHERE id = ?1 AND {condition}");
     let row: Option<WorkOrderSummary> =
-        db.prepare(sql).bind(&bindings(vec![JsValue::from_str(id)], scoped))?.first(None).await?;
+        db.prepare(sql).bind(&scope.bind(vec![JsValue::from_str(id)]))?.first(None).await?;
     row.ok_or_else(|| ApiError::NotFound { what: "work order", id: id.to_owned() })
 }
 
