@@ -7,6 +7,7 @@
 //! it: choosing a season, baselines, backtests, rules, severities, feedback and evaluation.
 
 pub mod anomaly;
+pub mod debounce;
 pub mod forecasting;
 pub mod lead_scoring;
 pub mod maintenance;
@@ -14,3 +15,4 @@ pub mod metrics;
 pub mod seasonality;
 pub mod series;
 pub mod synthetic;
+pub mod telemetry;

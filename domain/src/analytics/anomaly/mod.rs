@@ -89,6 +89,12 @@ impl Severity {
         self >= Self::High
     }
 
+    pub const ALL: [Severity; 5] = [Self::Info, Self::Low, Self::Medium, Self::High, Self::Critical];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
     /// The `anomalies:{severity}` room this severity fans out to.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -119,6 +125,14 @@ mod tests {
         assert_eq!(Severity::from_score(6.0, 3.5), Some(Severity::Medium));
         assert_eq!(Severity::from_score(8.0, 3.5), Some(Severity::High));
         assert_eq!(Severity::from_score(11.0, 3.5), Some(Severity::Critical));
+    }
+
+    #[test]
+    fn severities_round_trip_through_their_names() {
+        for severity in Severity::ALL {
+            assert_eq!(Severity::parse(severity.as_str()), Some(severity));
+        }
+        assert_eq!(Severity::parse("urgent"), None);
     }
 
     #[test]
