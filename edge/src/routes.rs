@@ -1,5 +1,6 @@
 //! The API as a table: every route Forecourt's edge answers, in one place.
 
+use crate::analytics::{anomalies, telemetry};
 use crate::identity::sessions;
 use crate::platform::{audit, health, problem::ApiError};
 use crate::realtime::connect;
@@ -26,6 +27,12 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .post_async("/api/work-orders/:id/transitions", work_orders::transition)
         .get_async("/api/audit", audit::list)
         .get_async("/api/rooms/:room", connect::join)
+        // Analytics (issue 7): anomalies, telemetry, predictions, dashboards.
+        .get_async("/api/anomalies", anomalies::list)
+        .get_async("/api/anomalies/:id", anomalies::detail)
+        .post_async("/api/anomalies/:id/transitions", anomalies::transition)
+        .post_async("/api/anomalies/:id/comments", anomalies::comment)
+        .post_async("/api/telemetry", telemetry::ingest)
         .or_else_any_method_async(
             "/api/*rest",
             |req, _| async move { ApiError::RouteNotFound(req.path()).into_response() },

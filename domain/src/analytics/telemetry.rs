@@ -133,6 +133,15 @@ impl Signal {
         }
     }
 
+    /// Which surprises matter: a battery is wrong whether it sags or overcharges; a coolant only
+    /// worries anyone when it runs hot.
+    pub fn direction(self) -> Direction {
+        match self {
+            Self::BatteryV => Direction::Both,
+            Self::CoolantC => Direction::Above,
+        }
+    }
+
     pub fn value(self, reading: &Reading) -> Option<f64> {
         match self {
             Self::BatteryV => reading.battery_v,
