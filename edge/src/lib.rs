@@ -16,6 +16,7 @@ mod workshop;
 use platform::envelope;
 use worker::{event, Context, Env, Request, Response, Result};
 
+pub use analytics::recompute::Recompute;
 pub use realtime::room::Room;
 
 #[event(fetch)]

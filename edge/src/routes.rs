@@ -1,6 +1,6 @@
 //! The API as a table: every route Forecourt's edge answers, in one place.
 
-use crate::analytics::{anomalies, telemetry};
+use crate::analytics::{anomalies, dashboards, feedback, forecasts, maintenance, telemetry};
 use crate::identity::sessions;
 use crate::platform::{audit, health, problem::ApiError};
 use crate::realtime::connect;
@@ -33,6 +33,11 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .post_async("/api/anomalies/:id/transitions", anomalies::transition)
         .post_async("/api/anomalies/:id/comments", anomalies::comment)
         .post_async("/api/telemetry", telemetry::ingest)
+        .get_async("/api/analytics/forecasts", forecasts::get)
+        .post_async("/api/analytics/forecasts/recompute", forecasts::recompute)
+        .get_async("/api/vehicles/:id/maintenance", maintenance::get)
+        .post_async("/api/predictions/:id/feedback", feedback::post)
+        .get_async("/api/dashboards/:location", dashboards::get)
         .or_else_any_method_async(
             "/api/*rest",
             |req, _| async move { ApiError::RouteNotFound(req.path()).into_response() },

@@ -27,6 +27,18 @@ const CHECKS: &[(&str, Check)] = &[
     ),
     ("implausible_telemetry_is_refused_field_by_field", implausible_telemetry_is_refused_field_by_field),
     ("only_a_units_own_token_may_send_its_telemetry", only_a_units_own_token_may_send_its_telemetry),
+    ("a_forecast_is_computed_once_then_served_from_storage", a_forecast_is_computed_once_then_served_from_storage),
+    (
+        "forecast_requests_are_validated_and_limited_to_managers",
+        forecast_requests_are_validated_and_limited_to_managers,
+    ),
+    ("a_burst_of_recomputes_runs_once_and_is_pushed_live", a_burst_of_recomputes_runs_once_and_is_pushed_live),
+    (
+        "maintenance_is_predicted_for_the_owner_and_service_staff",
+        maintenance_is_predicted_for_the_owner_and_service_staff,
+    ),
+    ("staff_rate_predictions_they_can_see", staff_rate_predictions_they_can_see),
+    ("a_dashboard_is_cached_and_retired_by_changes", a_dashboard_is_cached_and_retired_by_changes),
 ];
 
 fn main() {
@@ -384,4 +396,186 @@ fn only_a_units_own_token_may_send_its_telemetry(api: &Api) {
     let anonymous = api.client.post(format!("{}/api/telemetry", api.base)).json(&body).send().expect("answers");
     assert_eq!(anonymous.status(), 401);
     assert_eq!(post(api, SAM_UNIT, "/api/telemetry", &body, None).status(), 201);
+}
+
+const FORECAST: &str = "/api/analytics/forecasts?location=loc-north&series=sales_weekly";
+
+fn a_forecast_is_computed_once_then_served_from_storage(api: &Api) {
+    let first = get_json(api, &manager_north(), FORECAST);
+    assert_eq!(
+        (first["kind"].as_str(), first["subject"].as_str()),
+        (Some("sales_forecast"), Some("loc-north:sales_weekly"))
+    );
+    assert_eq!(first["computations"], 1);
+    assert!(first["model_version"].as_str().is_some_and(|v| v.starts_with("forecast/")));
+    let points = first["output"]["points"].as_array().expect("points");
+    assert_eq!(points.len(), 13);
+    for p in points {
+        let f = |k: &str| p[k].as_f64().expect(k);
+        assert!(
+            f("lo95") <= f("lo80")
+                && f("lo80") <= f("forecast")
+                && f("forecast") <= f("hi80")
+                && f("hi80") <= f("hi95")
+        );
+    }
+    assert_eq!(first["output"]["baseline"].as_array().map(Vec::len), Some(13));
+    let backtest = &first["output"]["backtest"];
+    assert!(backtest["mase"].is_number() && backtest["smape"].is_number() && backtest["baseline_mase"].is_number());
+    assert!(first["inputs"]["points"].as_u64().is_some_and(|n| n > 60), "{}", first["inputs"]);
+    assert!(first["output"]["actuals"].as_array().is_some_and(|a| a.len() == 26));
+    let again = get_json(api, &admin(), FORECAST);
+    assert_eq!((again["computed_at"].clone(), again["computations"].clone()), (first["computed_at"].clone(), json!(1)));
+}
+
+fn forecast_requests_are_validated_and_limited_to_managers(api: &Api) {
+    let token = manager_north();
+    for (query, field) in [
+        ("series=sales_weekly", "location"),
+        ("location=loc-north", "series"),
+        ("location=loc-north&series=sales_daily", "series"),
+        ("location=loc-north&series=sales_weekly&model=ets", "model"),
+    ] {
+        let body = problem(get(api, &token, &format!("/api/analytics/forecasts?{query}")), 400);
+        assert_eq!(body["field"], field, "{query}");
+    }
+    assert_eq!(get(api, &admin(), "/api/analytics/forecasts?location=loc-moon&series=sales_weekly").status(), 404);
+    assert_eq!(get(api, &manager_south(), FORECAST).status(), 403);
+    for (role, token) in others() {
+        assert_eq!(get(api, &token, FORECAST).status(), 403, "{role}");
+    }
+    assert_eq!(api.get(FORECAST).status(), 401);
+    let recompute = "/api/analytics/forecasts/recompute";
+    let body = |series: &str| json!({"location": "loc-north", "series": series});
+    assert_eq!(problem(post(api, &token, recompute, &body("weekly"), None), 400)["field"], "series");
+    let extra = json!({"location": "loc-north", "series": "sales_weekly", "now": true});
+    assert_eq!(problem(post(api, &token, recompute, &extra, None), 400)["field"], "now");
+    assert_eq!(post(api, &manager_south(), recompute, &body("sales_weekly"), None).status(), 403);
+    for (role, token) in others() {
+        assert_eq!(post(api, &token, recompute, &body("sales_weekly"), None).status(), 403, "{role}");
+    }
+}
+
+fn a_burst_of_recomputes_runs_once_and_is_pushed_live(api: &Api) {
+    let path = "/api/analytics/forecasts?location=loc-north&series=service_daily";
+    let before = get_json(api, &manager_north(), path);
+    let runs = before["computations"].as_i64().expect("a count");
+    let id = before["id"].as_str().expect("an id").to_owned();
+    let mut board = join(api, "dashboard:loc-north", &manager_north());
+    let mut own = join(api, &format!("prediction:{id}"), &manager_north());
+    let body = json!({"location": "loc-north", "series": "service_daily"});
+    for n in 1..=6 {
+        let response = post(api, &manager_north(), "/api/analytics/forecasts/recompute", &body, None);
+        assert_eq!(response.status(), 202);
+        let scheduled: Value = response.json().expect("scheduled");
+        assert_eq!(scheduled["requests"], n, "coalesced into one pending run");
+        assert_eq!(scheduled["key"], "forecast:loc-north:service_daily");
+    }
+    // 800 ms after the burst (at most 3 s after its start), plus the computation itself.
+    std::thread::sleep(Duration::from_millis(4_500));
+    let after = get_json(api, &manager_north(), path);
+    assert_eq!(after["computations"].as_i64(), Some(runs + 1), "exactly one run for the burst");
+    assert_ne!(after["computed_at"], before["computed_at"]);
+    for socket in [&mut board, &mut own] {
+        let ready = next_event(socket, "prediction_ready");
+        assert_eq!(
+            (ready["prediction_id"].as_str(), ready["subject"].as_str()),
+            (Some(id.as_str()), Some("service_daily"))
+        );
+    }
+    let audit = get_json(api, &admin(), &format!("/api/audit?entity=prediction&entity_id={id}"));
+    assert!(audit.to_string().contains("prediction.computed"));
+}
+
+fn maintenance_is_predicted_for_the_owner_and_service_staff(api: &Api) {
+    let alex = mint_token("usr-customer-alex", Role::Customer, &[], Some("cus-00001"));
+    let plan = get_json(api, &alex, "/api/vehicles/own-00001/maintenance");
+    assert_eq!((plan["kind"].as_str(), plan["subject"].as_str()), (Some("maintenance"), Some("own-00001")));
+    let services = plan["output"]["services"].as_array().expect("services");
+    assert!(!services.is_empty());
+    assert!(services.iter().all(|s| s["service"].is_string() && s["status"].is_string()), "{services:?}");
+    assert!(plan["inputs"]["odometer_readings"].as_u64().is_some_and(|n| n >= 1));
+    let advisor = mint_token("usr-advisor-north", Role::Advisor, &["loc-north"], None);
+    assert_eq!(get(api, &advisor, "/api/vehicles/own-00001/maintenance").status(), 200);
+    let sam = mint_token("usr-customer-sam", Role::Customer, &[], Some("cus-00002"));
+    assert_eq!(get(api, &sam, "/api/vehicles/own-00001/maintenance").status(), 404, "another customer's car");
+    let sales = mint_token("usr-sales-north", Role::Sales, &["loc-north"], None);
+    assert_eq!(get(api, &sales, "/api/vehicles/own-00001/maintenance").status(), 403);
+    assert_eq!(get(api, ALEX_UNIT, "/api/vehicles/own-00001/maintenance").status(), 403);
+    assert_eq!(get(api, &admin(), "/api/vehicles/own-99999/maintenance").status(), 404);
+    assert_eq!(api.get("/api/vehicles/own-00001/maintenance").status(), 401);
+}
+
+fn staff_rate_predictions_they_can_see(api: &Api) {
+    let forecast = get_json(api, &manager_north(), FORECAST);
+    let id = forecast["id"].as_str().expect("an id").to_owned();
+    let path = format!("/api/predictions/{id}/feedback");
+    let body = json!({"rating": 4, "comment": "Close to what we expect for the quarter"});
+    let first = post(api, &manager_north(), &path, &body, Some("rate-forecast-1"));
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().expect("feedback");
+    assert_eq!((first["rating"].as_i64(), first["user_id"].as_str()), (Some(4), Some("usr-manager-north")));
+    let replay: Value = post(api, &manager_north(), &path, &body, Some("rate-forecast-1")).json().expect("feedback");
+    assert_eq!(replay["id"], first["id"]);
+    let sales = mint_token("usr-sales-north", Role::Sales, &["loc-north"], None);
+    assert_eq!(post(api, &sales, &path, &json!({"rating": 2}), None).status(), 201, "staff of the location");
+    for (body, field) in [
+        (json!({"rating": 0}), "rating"),
+        (json!({"rating": 6}), "rating"),
+        (json!({"rating": 3, "comment": "z".repeat(2_001)}), "comment"),
+        (json!({"rating": 3, "stars": 3}), "stars"),
+    ] {
+        assert_eq!(problem(post(api, &manager_north(), &path, &body, None), 400)["field"], field, "{body}");
+    }
+    assert_eq!(post(api, &manager_south(), &path, &json!({"rating": 3}), None).status(), 404);
+    let alex = mint_token("usr-customer-alex", Role::Customer, &[], Some("cus-00001"));
+    assert_eq!(post(api, &alex, &path, &json!({"rating": 3}), None).status(), 403);
+    assert_eq!(
+        post(api, &admin(), "/api/predictions/pred-nothing/feedback", &json!({"rating": 3}), None).status(),
+        404
+    );
+    // A maintenance plan has no location: service staff rate it, sales do not see it.
+    let plan = "/api/predictions/pred-maintenance-own-00001/feedback";
+    assert_eq!(post(api, &sales, plan, &json!({"rating": 3}), None).status(), 404);
+    let tech = mint_token("usr-tech-north", Role::Technician, &["loc-north"], None);
+    assert_eq!(post(api, &tech, plan, &json!({"rating": 5}), None).status(), 201);
+    let audit = get_json(api, &admin(), &format!("/api/audit?entity=prediction&entity_id={id}"));
+    assert!(audit.to_string().contains("prediction.feedback"));
+}
+
+fn cache_status(response: &Response) -> Option<String> {
+    response.headers().get("x-cache").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+fn a_dashboard_is_cached_and_retired_by_changes(api: &Api) {
+    let path = "/api/dashboards/loc-north";
+    let first = get(api, &manager_north(), path);
+    assert_eq!(first.status(), 200);
+    let second = get(api, &manager_north(), path);
+    assert_eq!(cache_status(&second).as_deref(), Some("HIT"));
+    let board: Value = second.json().expect("dashboard");
+    assert!(board["sales"]["units_30d"].as_i64().is_some_and(|n| n > 0), "{}", board["sales"]);
+    assert!(board["service"]["bay_hours_30d"].as_f64().is_some_and(|h| h > 0.0));
+    assert_eq!(board["forecast"]["subject"], "loc-north:sales_weekly");
+    let latest = board["latest_anomalies"].as_array().expect("anomalies");
+    assert!(!latest.is_empty() && latest.iter().all(|a| a["location_id"] == "loc-north"));
+    let open_before: i64 =
+        board["open_anomalies"].as_array().expect("counts").iter().filter_map(|c| c["count"].as_i64()).sum();
+
+    let closed = post(api, &manager_north(), "/api/anomalies/an-0005/transitions", &json!({"to": "resolved"}), None);
+    assert_eq!(closed.status(), 200);
+    let fresh = get(api, &manager_north(), path);
+    assert_eq!(cache_status(&fresh).as_deref(), Some("MISS"), "the change retired the cached board");
+    let fresh: Value = fresh.json().expect("dashboard");
+    let open_after: i64 =
+        fresh["open_anomalies"].as_array().expect("counts").iter().filter_map(|c| c["count"].as_i64()).sum();
+    assert_eq!(open_after, open_before - 1);
+
+    assert_eq!(get(api, &admin(), "/api/dashboards/loc-city").status(), 200);
+    assert_eq!(get(api, &admin(), "/api/dashboards/loc-moon").status(), 404);
+    assert_eq!(get(api, &manager_north(), "/api/dashboards/loc-south").status(), 403);
+    for (role, token) in others() {
+        assert_eq!(get(api, &token, path).status(), 403, "{role}");
+    }
+    assert_eq!(api.get(path).status(), 401);
 }

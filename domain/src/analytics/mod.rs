@@ -14,5 +14,6 @@ pub mod maintenance;
 pub mod metrics;
 pub mod seasonality;
 pub mod series;
+pub mod serving;
 pub mod synthetic;
 pub mod telemetry;

@@ -8,6 +8,7 @@ use crate::platform::audit;
 use crate::platform::auth::require_principal;
 use crate::platform::bindings;
 use crate::platform::body::parse_json;
+use crate::platform::cache;
 use crate::platform::clock::now_rfc3339;
 use crate::platform::crypto::random_token;
 use crate::platform::idempotency;
@@ -19,6 +20,7 @@ use forecourt_domain::analytics::anomaly::feedback::{
 };
 use forecourt_domain::analytics::anomaly::lifecycle::AnomalyStatus;
 use forecourt_domain::analytics::anomaly::Severity;
+use forecourt_domain::caching::CacheKind;
 use forecourt_domain::identity::Principal;
 use forecourt_domain::realtime::RoomEvent;
 use serde::{Deserialize, Serialize};
@@ -234,6 +236,7 @@ async fn move_anomaly_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Prin
         assignee_id: assignee.clone(),
     };
     publish::event(&ctx.env, &event).await;
+    cache::invalidate(&bindings::cache(&ctx.env)?, CacheKind::Dashboard).await?;
     if let Some(assignee) = assignee.as_deref() {
         if before.assignee_id.as_deref() != Some(assignee) && assignee != principal.subject {
             notify_assignee(&ctx.env, &before, assignee, severity).await?;

@@ -13,6 +13,7 @@ use crate::platform::audit;
 use crate::platform::auth::require_principal;
 use crate::platform::bindings;
 use crate::platform::body::parse_json;
+use crate::platform::cache;
 use crate::platform::clock::{now_millis, now_rfc3339};
 use crate::platform::crypto::random_token;
 use crate::platform::idempotency;
@@ -22,6 +23,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use forecourt_domain::analytics::telemetry::{
     score_reading, Dedup, RawReading, Reading, Signal, SignalState, StreamAlert, StreamRule, MAX_READINGS,
 };
+use forecourt_domain::caching::CacheKind;
 use forecourt_domain::identity::{Principal, Role};
 use forecourt_domain::realtime::RoomEvent;
 use serde::{Deserialize, Serialize};
@@ -348,6 +350,7 @@ async fn raise(
         expected: alert.score.expected,
     };
     publish::event(env, &event).await;
+    cache::invalidate(&bindings::cache(env)?, CacheKind::Dashboard).await?;
     for user in anomaly_records::responders(db, location).await? {
         notify::send(
             env,
