@@ -126,7 +126,8 @@ pub async fn transition(req: Request, ctx: RouteContext<()>) -> Result<Response>
 
 async fn move_anomaly(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let principal = require_principal(&req, &ctx.env).await?;
-    anomaly_records::scope(&principal)?;
+    // Who may touch it is settled before the body is read: a denied caller gets 403/404, not 400.
+    anomaly_records::find(&bindings::database(&ctx.env)?, &principal, &param(&ctx)?).await?;
     let env = ctx.env.clone();
     idempotency::once(&mut req, &env, &principal.clone(), |body| move_anomaly_once(body, ctx, principal)).await
 }
@@ -325,7 +326,7 @@ pub async fn comment(req: Request, ctx: RouteContext<()>) -> Result<Response> {
 
 async fn add_comment(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let principal = require_principal(&req, &ctx.env).await?;
-    anomaly_records::scope(&principal)?;
+    anomaly_records::find(&bindings::database(&ctx.env)?, &principal, &param(&ctx)?).await?;
     let env = ctx.env.clone();
     idempotency::once(&mut req, &env, &principal.clone(), |body| add_comment_once(body, ctx, principal)).await
 }

@@ -75,24 +75,39 @@ async fn ingest_readings(mut req: Request, ctx: RouteContext<()>) -> ApiResult<R
         return Err(ApiError::Forbidden("telemetry is sent by telematics units with their device token".into()));
     }
     let env = ctx.env.clone();
-    idempotency::once(&mut req, &env, &principal.clone(), |body| ingest_once(body, env.clone(), principal)).await
+    let (vehicle, location) = fitted_vehicle(&env, &principal).await?;
+    idempotency::once(&mut req, &env, &principal.clone(), |body| {
+        ingest_once(body, env.clone(), principal, vehicle, location)
+    })
+    .await
+}
+
+/// The vehicle (and location) the calling unit is fitted to; a unit without one sends nothing.
+async fn fitted_vehicle(env: &Env, principal: &Principal) -> ApiResult<(String, Option<String>)> {
+    let device: Option<Device> = bindings::database(env)?
+        .prepare("SELECT owned_vehicle_id, location_id FROM devices WHERE id = ?1 AND kind = 'telematics' AND revoked_at IS NULL")
+        .bind(&[JsValue::from_str(&principal.subject)])?
+        .first(None)
+        .await?;
+    match device {
+        Some(Device { owned_vehicle_id: Some(vehicle), location_id }) => Ok((vehicle, location_id)),
+        _ => Err(ApiError::Forbidden("this unit is not fitted to a vehicle".into())),
+    }
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-async fn ingest_once(body: Vec<u8>, env: Env, principal: Principal) -> ApiResult<Response> {
+async fn ingest_once(
+    body: Vec<u8>,
+    env: Env,
+    principal: Principal,
+    vehicle: String,
+    location_id: Option<String>,
+) -> ApiResult<Response> {
     let request: TelemetryRequest = parse_json(&body)?;
     let db = bindings::database(&env)?;
-    let device: Option<Device> = db
-        .prepare("SELECT owned_vehicle_id, location_id FROM devices WHERE id = ?1 AND kind = 'telematics' AND revoked_at IS NULL")
-        .bind(&[JsValue::from_str(&principal.subject)])?
-        .first(None)
-        .await?;
-    let Some(Device { owned_vehicle_id: Some(vehicle), location_id }) = device else {
-        return Err(ApiError::Forbidden("this unit is not fitted to a vehicle".into()));
-    };
     if request.vehicle_id.as_deref().is_some_and(|v| v != vehicle) {
         return Err(ApiError::Forbidden("a unit reports only for the vehicle it is fitted to".into()));
     }
