@@ -114,7 +114,10 @@ mod tests {
         let forged = ApprovalClaims { wo: "wo-2".into(), ..claims() };
         let forged_body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).expect("json"));
         let signature = token.rsplit('.').next().expect("signature");
-        assert_eq!(verify(&format!("fca1.{forged_body}.{signature}"), KEY, 1_000), Err(ApprovalTokenError::BadSignature));
+        assert_eq!(
+            verify(&format!("fca1.{forged_body}.{signature}"), KEY, 1_000),
+            Err(ApprovalTokenError::BadSignature)
+        );
     }
 
     #[test]
