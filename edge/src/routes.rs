@@ -1,7 +1,7 @@
 //! The API as a table: every route Forecourt's edge answers, in one place.
 
 use crate::identity::sessions;
-use crate::platform::{audit, health, problem::ApiError};
+use crate::platform::{audit, health, openapi, problem::ApiError};
 use crate::realtime::connect;
 use crate::showroom::{leads, stock, test_drives};
 use crate::workshop::{appointments, editor, kiosk, parts, work_orders};
@@ -10,6 +10,7 @@ use worker::{Env, Request, Response, Result, Router};
 pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
     Router::new()
         .get_async("/api/health", health::report)
+        .get_async("/api/openapi.json", openapi::document)
         .post_async("/api/auth/login", sessions::login)
         .post_async("/api/auth/refresh", sessions::refresh)
         .post_async("/api/auth/logout", sessions::logout)

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WorkOrderSummary {
     pub id: String,
     pub location_id: String,
@@ -27,7 +27,7 @@ pub struct WorkOrderSummary {
     pub updated_at: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Labour {
     pub id: String,
     pub operation: String,
@@ -36,7 +36,7 @@ pub struct Labour {
     pub approval: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Part {
     pub id: String,
     pub part_id: String,
@@ -45,7 +45,7 @@ pub struct Part {
     pub approval: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Transition {
     pub from_status: Option<String>,
     pub to_status: String,
@@ -54,7 +54,7 @@ pub struct Transition {
     pub at: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WorkOrderDetail {
     #[serde(flatten)]
     pub summary: WorkOrderSummary,
