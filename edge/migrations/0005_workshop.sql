@@ -27,3 +27,7 @@ CREATE INDEX work_order_labour_by_approval ON work_order_labour (approval, follo
 
 -- Clock lists per job (billed vs actual).
 CREATE INDEX technician_clocks_by_order ON technician_clocks (work_order_id);
+
+-- The version at which the current approval link is valid: staff edits move the order past it
+-- (the link goes stale), the customer's own decisions move it along (the link keeps working).
+ALTER TABLE work_orders ADD COLUMN approval_link_version INTEGER;

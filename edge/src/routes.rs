@@ -4,7 +4,7 @@ use crate::identity::sessions;
 use crate::platform::{audit, health, openapi, problem::ApiError};
 use crate::realtime::connect;
 use crate::showroom::{leads, stock, test_drives};
-use crate::workshop::{appointments, editor, kiosk, parts, work_orders};
+use crate::workshop::{appointments, clocks, editor, inspection, kiosk, parts, work_orders};
 use worker::{Env, Request, Response, Result, Router};
 
 pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
@@ -45,6 +45,17 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .post_async("/api/work-orders/:id/canned-jobs", parts::apply)
         .get_async("/api/parts", parts::list)
         .get_async("/api/canned-jobs", parts::list_canned)
+        .post_async("/api/work-orders/:id/inspection", inspection::add_item)
+        .put_async("/api/work-orders/:id/documents", inspection::upload)
+        .get_async("/api/work-orders/:id/documents/:doc", inspection::download)
+        .post_async("/api/work-orders/:id/approval-link", inspection::create_link)
+        .get_async("/api/approvals/:token", inspection::view)
+        .post_async("/api/approvals/:token", inspection::decide)
+        .get_async("/api/declined-work", inspection::declined)
+        .post_async("/api/clocks/shift", clocks::shift)
+        .post_async("/api/work-orders/:id/clock", clocks::job)
+        .get_async("/api/technicians/me/jobs", clocks::mine)
+        .get_async("/api/board/:location", clocks::board)
         .get_async("/api/audit", audit::list)
         .get_async("/api/rooms/:room", connect::join)
         .or_else_any_method_async(

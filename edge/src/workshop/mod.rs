@@ -3,8 +3,10 @@
 //! the workshop board.
 
 pub mod appointments;
+pub mod clocks;
 pub mod editing;
 pub mod editor;
+pub mod inspection;
 pub mod kiosk;
 pub mod parts;
 pub mod work_order_records;

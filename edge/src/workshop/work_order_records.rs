@@ -67,7 +67,7 @@ pub struct WorkOrderDetail {
     pub documents: Vec<Document>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DiagnosticCode {
     pub id: String,
     pub code: String,
@@ -75,7 +75,7 @@ pub struct DiagnosticCode {
     pub severity: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InspectionItem {
     pub id: String,
     pub item: String,
@@ -86,7 +86,7 @@ pub struct InspectionItem {
     pub labour_id: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Document {
     pub id: String,
     pub content_type: String,
