@@ -36,6 +36,21 @@ const CHECKS: &[(&str, Check)] = &[
     ("editing_is_denied_outside_the_callers_reach", editing_is_denied_outside_the_callers_reach),
     ("the_parts_list_is_scoped_with_a_low_stock_filter", the_parts_list_is_scoped_with_a_low_stock_filter),
     ("a_canned_job_adds_its_labour_and_parts_in_one_go", a_canned_job_adds_its_labour_and_parts_in_one_go),
+    ("inspection_items_recommend_work_without_charging_it", inspection_items_recommend_work_without_charging_it),
+    (
+        "photos_go_to_r2_and_back_to_those_who_may_see_the_order",
+        photos_go_to_r2_and_back_to_those_who_may_see_the_order,
+    ),
+    ("bad_uploads_are_refused", bad_uploads_are_refused),
+    (
+        "a_customer_approves_and_declines_lines_through_the_link",
+        a_customer_approves_and_declines_lines_through_the_link,
+    ),
+    ("tampered_expired_and_stale_links_are_refused", tampered_expired_and_stale_links_are_refused),
+    ("approval_links_are_for_the_orders_advisors", approval_links_are_for_the_orders_advisors),
+    ("job_clocks_need_a_shift_and_one_job_at_a_time", job_clocks_need_a_shift_and_one_job_at_a_time),
+    ("my_jobs_show_billed_against_actual_hours", my_jobs_show_billed_against_actual_hours),
+    ("the_board_is_for_the_locations_workshop", the_board_is_for_the_locations_workshop),
 ];
 
 fn main() {
@@ -746,4 +761,328 @@ fn a_canned_job_adds_its_labour_and_parts_in_one_go(api: &Api) {
         post(api, &tech_north(), "/api/work-orders/wo-open-03/canned-jobs", json!({"canned_job_id": "cj-1"})).status(),
         403
     );
+}
+
+// ----- inspection, photos, approvals -----
+
+fn inspect(api: &Api, token: &str, id: &str, body: Value) -> Response {
+    post(api, token, &format!("/api/work-orders/{id}/inspection"), body)
+}
+
+/// A fresh North order with two red items recommending work (pending lines).
+fn inspected_order(api: &Api) -> (String, Vec<String>) {
+    let order = open_walk_in(api, &advisor_north(), "loc-north");
+    let id = order["id"].as_str().expect("id").to_owned();
+    for (item, operation) in [("Front brake pads", "Replace front pads"), ("Wiper blades", "Replace wipers")] {
+        let body = json!({"item": item, "rating": "red", "note": "worn",
+                          "recommended": {"operation": operation, "hours": 1.0, "rate_cents": 9_000}});
+        json_of(inspect(api, &advisor_north(), &id, body), 201, "inspect");
+    }
+    let detail = json_of(get(api, &advisor_north(), &format!("/api/work-orders/{id}")), 200, "detail");
+    let lines = detail["labour"]
+        .as_array()
+        .expect("labour")
+        .iter()
+        .filter_map(|l| l["id"].as_str().map(str::to_owned))
+        .collect();
+    (id, lines)
+}
+
+fn inspection_items_recommend_work_without_charging_it(api: &Api) {
+    let (id, lines) = inspected_order(api);
+    let detail = json_of(get(api, &advisor_north(), &format!("/api/work-orders/{id}")), 200, "detail");
+    assert_eq!(lines.len(), 2);
+    assert!(detail["labour"].as_array().expect("labour").iter().all(|l| l["approval"] == "pending"));
+    assert_eq!(detail["totals"]["labour"], 0, "pending work is not charged");
+    assert!(detail["inspection"].as_array().expect("items").iter().all(|i| i["labour_id"].is_string()));
+    let green =
+        json_of(inspect(api, &advisor_north(), &id, json!({"item": "Tyres", "rating": "green"})), 201, "green item");
+    assert_eq!(green["inspection"].as_array().map(Vec::len), Some(3));
+    for (body, field) in [
+        (json!({"item": "Tyres", "rating": "purple"}), "rating"),
+        (json!({"item": "", "rating": "red"}), "item"),
+        (
+            json!({"item": "Tyres", "rating": "green", "recommended": {"operation": "x", "hours": 1, "rate_cents": 1}}),
+            "recommended",
+        ),
+        (
+            json!({"item": "Tyres", "rating": "red", "recommended": {"operation": "x", "hours": 0, "rate_cents": 1}}),
+            "recommended.hours",
+        ),
+    ] {
+        problem(inspect(api, &advisor_north(), &id, body), 400, field, field);
+    }
+    // Technicians record findings on their own jobs only.
+    json_of(inspect(api, &tech_north(), "wo-open-03", json!({"item": "Coolant", "rating": "amber"})), 201, "own job");
+    assert_eq!(inspect(api, &tech2_north(), "wo-open-03", json!({"item": "Coolant", "rating": "amber"})).status(), 404);
+    assert_eq!(inspect(api, &advisor_city(), &id, json!({"item": "Coolant", "rating": "amber"})).status(), 404);
+    assert_eq!(inspect(api, &alex(), &id, json!({"item": "Coolant", "rating": "amber"})).status(), 403);
+}
+
+const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 1, 2, 3, 4];
+
+fn upload(api: &Api, token: &str, id: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    api.client
+        .put(format!("{}/api/work-orders/{id}/documents", api.base))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(bytes)
+        .send()
+        .expect("the edge answers")
+}
+
+fn photos_go_to_r2_and_back_to_those_who_may_see_the_order(api: &Api) {
+    let order = open_walk_in(api, &advisor_north(), "loc-north");
+    let id = order["id"].as_str().expect("id");
+    let stored = json_of(upload(api, &advisor_north(), id, "image/png", PNG.to_vec()), 201, "upload");
+    let doc = stored["id"].as_str().expect("doc id");
+    assert_eq!(stored["bytes"], PNG.len());
+    let again = json_of(upload(api, &advisor_north(), id, "image/png", PNG.to_vec()), 200, "same photo again");
+    assert_eq!(again["id"], doc, "content-addressed: one document");
+    let path = format!("/api/work-orders/{id}/documents/{doc}");
+    for (who, token) in [("advisor", advisor_north()), ("the customer", alex()), ("admin", admin())] {
+        let response = get(api, &token, &path);
+        assert_eq!(response.status(), 200, "{who}");
+        assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/png"));
+        assert_eq!(response.bytes().expect("bytes").as_ref(), PNG, "{who}");
+    }
+    for (who, token) in
+        [("another customer", sam()), ("another location", advisor_city()), ("another technician", tech_north())]
+    {
+        assert_eq!(get(api, &token, &path).status(), 404, "{who}");
+    }
+    assert_eq!(get(api, &sales_north(), &path).status(), 403, "sales");
+    let detail = json_of(get(api, &alex(), &format!("/api/work-orders/{id}")), 200, "detail");
+    assert_eq!(detail["documents"][0]["id"], doc);
+    assert!(audit_actions(api, "work_order", id).contains(&"work_order.document_added".to_owned()));
+}
+
+fn bad_uploads_are_refused(api: &Api) {
+    let order = open_walk_in(api, &advisor_north(), "loc-north");
+    let id = order["id"].as_str().expect("id");
+    problem(upload(api, &advisor_north(), id, "text/html", b"<script>".to_vec()), 400, "content-type", "html");
+    problem(upload(api, &advisor_north(), id, "image/jpeg", PNG.to_vec()), 400, "content-type", "not a jpeg");
+    let huge = upload(api, &advisor_north(), id, "image/png", vec![0u8; 8 * 1024 * 1024 + 1]);
+    assert_eq!(huge.status(), 413);
+    assert_eq!(upload(api, &alex(), id, "image/png", PNG.to_vec()).status(), 403, "customers do not upload");
+    assert_eq!(upload(api, &advisor_city(), id, "image/png", PNG.to_vec()).status(), 404, "another location");
+    let detail = json_of(get(api, &advisor_north(), &format!("/api/work-orders/{id}")), 200, "detail");
+    assert_eq!(detail["documents"].as_array().map(Vec::len), Some(0));
+}
+
+fn approval_link(api: &Api, id: &str) -> String {
+    let link =
+        json_of(post(api, &advisor_north(), &format!("/api/work-orders/{id}/approval-link"), json!({})), 201, "link");
+    assert!(link["path"].as_str().is_some_and(|p| p.starts_with("/approve/fca1.")));
+    link["token"].as_str().expect("token").to_owned()
+}
+
+fn anonymous(api: &Api, method: &str, path: &str, body: Option<Value>) -> Response {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = api.client.request(method, format!("{}{path}", api.base));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().expect("the edge answers")
+}
+
+fn a_customer_approves_and_declines_lines_through_the_link(api: &Api) {
+    let (id, lines) = inspected_order(api);
+    let token = approval_link(api, &id);
+    let view = json_of(anonymous(api, "GET", &format!("/api/approvals/{token}"), None), 200, "view");
+    assert_eq!(view["work_order_id"], id.as_str());
+    assert_eq!(view["lines"].as_array().map(Vec::len), Some(2));
+    assert_eq!(view["lines"][0]["price_cents"], 9_000);
+    assert!(view.get("customer_id").is_none(), "nothing personal on a link");
+    // One line now, the other later: each on its own.
+    let first = json_of(
+        anonymous(
+            api,
+            "POST",
+            &format!("/api/approvals/{token}"),
+            Some(json!({"decisions": [{"line_id": lines[0], "decision": "approve"}]})),
+        ),
+        200,
+        "approve one",
+    );
+    assert_eq!(first["totals"]["labour"], 9_000);
+    json_of(
+        anonymous(
+            api,
+            "POST",
+            &format!("/api/approvals/{token}"),
+            Some(json!({"decisions": [{"line_id": lines[1], "decision": "decline"}]})),
+        ),
+        200,
+        "decline the other",
+    );
+    problem(
+        anonymous(
+            api,
+            "POST",
+            &format!("/api/approvals/{token}"),
+            Some(json!({"decisions": [{"line_id": lines[0], "decision": "decline"}]})),
+        ),
+        400,
+        "decisions[0].line_id",
+        "already decided",
+    );
+    problem(
+        anonymous(
+            api,
+            "POST",
+            &format!("/api/approvals/{token}"),
+            Some(json!({"decisions": [{"line_id": lines[0], "decision": "maybe"}]})),
+        ),
+        400,
+        "decisions[0].decision",
+        "bad decision",
+    );
+    let detail = json_of(get(api, &advisor_north(), &format!("/api/work-orders/{id}")), 200, "detail");
+    let approvals: Vec<&str> =
+        detail["labour"].as_array().expect("labour").iter().filter_map(|l| l["approval"].as_str()).collect();
+    assert_eq!(approvals, ["approved", "declined"]);
+    let declined = json_of(get(api, &advisor_north(), "/api/declined-work?limit=100"), 200, "declined");
+    let entry = declined["items"]
+        .as_array()
+        .and_then(|d| d.iter().find(|l| l["line_id"] == lines[1].as_str()).cloned())
+        .expect("kept");
+    assert!(entry["follow_up_at"].is_string());
+    let city = json_of(get(api, &advisor_city(), "/api/declined-work?limit=100"), 200, "city");
+    assert!(city["items"].as_array().expect("items").iter().all(|l| l["location_id"] == "loc-city"));
+    assert_eq!(get(api, &tech_north(), "/api/declined-work").status(), 403);
+    assert_eq!(get(api, &alex(), "/api/declined-work").status(), 403);
+    problem(get(api, &advisor_north(), "/api/declined-work?due=soon"), 400, "due", "due");
+    assert!(audit_actions(api, "work_order", &id).contains(&"work_order.approval".to_owned()));
+}
+
+fn tampered_expired_and_stale_links_are_refused(api: &Api) {
+    let (id, lines) = inspected_order(api);
+    let token = approval_link(api, &id);
+    // The same order and version, signed by someone without the key.
+    let forged_claims =
+        forecourt_domain::workshop::approval::ApprovalClaims { wo: id.clone(), v: 3, exp: u64::MAX / 2 };
+    let forged = forecourt_domain::workshop::approval::sign(&forged_claims, b"a guess at the signing key......");
+    let mut flipped = token.clone();
+    flipped.pop();
+    flipped.push(if token.ends_with('A') { 'B' } else { 'A' });
+    assert_eq!(anonymous(api, "GET", &format!("/api/approvals/{flipped}"), None).status(), 401, "flipped signature");
+    assert_eq!(anonymous(api, "GET", &format!("/api/approvals/{forged}"), None).status(), 401, "tampered");
+    assert_eq!(anonymous(api, "GET", "/api/approvals/fca1.nonsense", None).status(), 401, "malformed");
+    let expired_claims = forecourt_domain::workshop::approval::ApprovalClaims { wo: id.clone(), v: 1, exp: 1 };
+    let expired = forecourt_domain::workshop::approval::sign(
+        &expired_claims,
+        forecourt_tests::LOCAL_TOKEN_SIGNING_KEY.as_bytes(),
+    );
+    let gone = json_of(anonymous(api, "GET", &format!("/api/approvals/{expired}"), None), 410, "expired");
+    assert!(gone["detail"].as_str().is_some_and(|d| d.contains("expired")));
+    // A staff edit after the link was sent makes it stale.
+    json_of(
+        post(
+            api,
+            &advisor_north(),
+            &format!("/api/work-orders/{id}/labour"),
+            json!({"operation": "Check", "hours": 0.5, "rate_cents": 9_000}),
+        ),
+        201,
+        "edit",
+    );
+    assert_eq!(anonymous(api, "GET", &format!("/api/approvals/{token}"), None).status(), 410, "stale");
+    let decision = json!({"decisions": [{"line_id": lines[0], "decision": "approve"}]});
+    assert_eq!(
+        anonymous(api, "POST", &format!("/api/approvals/{token}"), Some(decision.clone())).status(),
+        410,
+        "stale post"
+    );
+    // A new link replaces the old one.
+    let newer = approval_link(api, &id);
+    json_of(anonymous(api, "GET", &format!("/api/approvals/{newer}"), None), 200, "new link");
+    assert_eq!(anonymous(api, "GET", &format!("/api/approvals/{token}"), None).status(), 410, "replaced");
+    let detail = json_of(get(api, &advisor_north(), &format!("/api/work-orders/{id}")), 200, "detail");
+    assert!(detail["labour"]
+        .as_array()
+        .expect("labour")
+        .iter()
+        .filter(|l| l["operation"] != "Check")
+        .all(|l| l["approval"] == "pending"));
+}
+
+fn approval_links_are_for_the_orders_advisors(api: &Api) {
+    let (id, _) = inspected_order(api);
+    let path = format!("/api/work-orders/{id}/approval-link");
+    assert_eq!(post(api, &tech_north(), &path, json!({})).status(), 403, "technician");
+    assert_eq!(post(api, &advisor_city(), &path, json!({})).status(), 404, "another location");
+    assert_eq!(post(api, &alex(), &path, json!({})).status(), 403, "customer");
+    assert_eq!(post(api, NORTH_KIOSK, &path, json!({})).status(), 403, "kiosk");
+    let plain = open_walk_in(api, &advisor_north(), "loc-north");
+    let plain_id = plain["id"].as_str().expect("id");
+    problem(
+        post(api, &advisor_north(), &format!("/api/work-orders/{plain_id}/approval-link"), json!({})),
+        400,
+        "work_order",
+        "nothing pending",
+    );
+    let stale = json_of(post(api, &advisor_north(), &path, json!({"expected_version": 1})), 409, "stale");
+    assert!(stale["current"]["version"].as_i64() > Some(1));
+}
+
+// ----- clocks and the board -----
+
+fn clock(api: &Api, token: &str, path: &str, on: bool) -> Response {
+    post(api, token, path, json!({"on": on}))
+}
+
+fn job_clocks_need_a_shift_and_one_job_at_a_time(api: &Api) {
+    let job = "/api/work-orders/wo-open-05/clock";
+    problem(clock(api, &tech_north(), job, true), 400, "on", "no shift yet");
+    json_of(clock(api, &tech_north(), "/api/clocks/shift", true), 200, "shift on");
+    problem(clock(api, &tech_north(), "/api/clocks/shift", true), 400, "on", "already on shift");
+    let on = json_of(clock(api, &tech_north(), job, true), 200, "job on");
+    assert_eq!(on["clocked_on"], true);
+    let other = problem(clock(api, &tech_north(), "/api/work-orders/wo-open-03/clock", true), 400, "on", "second job");
+    assert!(other["detail"].as_str().is_some_and(|d| d.contains("wo-open-05")));
+    assert_eq!(clock(api, &tech2_north(), job, true).status(), 404, "someone else's job");
+    assert_eq!(clock(api, &advisor_north(), job, true).status(), 403, "advisors do not clock");
+    assert_eq!(clock(api, &advisor_north(), "/api/clocks/shift", true).status(), 403);
+    problem(clock(api, &tech_north(), "/api/clocks/shift", false), 400, "on", "job still open");
+    problem(post(api, &tech_north(), job, json!({"on": "yes"})), 400, "on", "wrong type");
+    let off = json_of(clock(api, &tech_north(), job, false), 200, "job off");
+    assert_eq!(off["clocked_on"], false);
+    assert!(off["hours"]["actual_hours"].as_f64().is_some());
+    problem(clock(api, &tech_north(), job, false), 400, "on", "not on");
+    json_of(clock(api, &tech_north(), "/api/clocks/shift", false), 200, "shift off");
+    assert!(audit_actions(api, "work_order", "wo-open-05").contains(&"clock.job_on".to_owned()));
+}
+
+fn my_jobs_show_billed_against_actual_hours(api: &Api) {
+    let mine = json_of(get(api, &tech_north(), "/api/technicians/me/jobs"), 200, "my jobs");
+    let items = mine["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|j| j["technician_id"] == "usr-tech-north"));
+    let job = items.iter().find(|j| j["id"] == "wo-open-05").expect("wo-open-05");
+    assert!(job["hours"]["billed_hours"].as_f64().is_some_and(|h| h > 0.0));
+    assert!(mine["open_clocks"].is_array());
+    assert_eq!(get(api, &advisor_north(), "/api/technicians/me/jobs").status(), 403);
+    assert_eq!(get(api, &alex(), "/api/technicians/me/jobs").status(), 403);
+}
+
+fn the_board_is_for_the_locations_workshop(api: &Api) {
+    let board = json_of(get(api, &advisor_north(), "/api/board/loc-north"), 200, "board");
+    assert_eq!(board["bays"].as_array().map(Vec::len), Some(6));
+    let technicians: Vec<&str> =
+        board["technicians"].as_array().expect("techs").iter().filter_map(|t| t["id"].as_str()).collect();
+    assert_eq!(technicians.len(), 2, "{technicians:?}");
+    let placed =
+        board["bays"].as_array().expect("bays").iter().flat_map(|b| b["jobs"].as_array().cloned().unwrap_or_default());
+    assert!(placed.clone().any(|j| j["work_order_id"] == "wo-open-05"));
+    assert!(placed.clone().all(|j| j["status"] != "collected" && j["status"] != "booked"));
+    json_of(get(api, &tech_north(), "/api/board/loc-north"), 200, "technician");
+    json_of(get(api, &manager_north(), "/api/board/loc-north"), 200, "manager");
+    json_of(get(api, &admin(), "/api/board/loc-south"), 200, "admin");
+    assert_eq!(get(api, &advisor_north(), "/api/board/loc-city").status(), 403, "another location");
+    assert_eq!(get(api, &manager_south(), "/api/board/loc-north").status(), 403, "another manager");
+    assert_eq!(get(api, &sales_north(), "/api/board/loc-north").status(), 403, "sales");
+    assert_eq!(get(api, &alex(), "/api/board/loc-north").status(), 403, "customer");
+    assert_eq!(get(api, NORTH_KIOSK, "/api/board/loc-north").status(), 403, "kiosk");
+    assert_eq!(get(api, &admin(), "/api/board/loc-nowhere").status(), 404);
 }
