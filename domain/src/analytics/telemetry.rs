@@ -22,6 +22,7 @@ const MAX_CLOCK_SKEW_MINUTES: i64 = 5;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RawReading {
     pub at: String,
     #[serde(default)]
@@ -196,6 +197,7 @@ impl SignalState {
 /// Whether a breach opens a new anomaly or counts towards the one already open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Dedup {
     Raise,
     /// Within the rule's cooldown of the last alert: one more occurrence of the open anomaly.

@@ -30,7 +30,8 @@ use worker::{D1Database, Env, Request, Response, Result, RouteContext, Url};
 const MAX_NOTE: usize = 2_000;
 const MAX_COMMENT: usize = 2_000;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AnomalyPage)]
 struct Page {
     items: Vec<AnomalySummary>,
     next_cursor: Option<String>,
@@ -83,6 +84,11 @@ fn filters(url: &Url) -> ApiResult<Filters> {
     Ok(filters)
 }
 
+#[utoipa::path(get, path = "/api/anomalies", tag = "analytics", security(("bearer" = [])),
+    params(("severity" = Option<Severity>, Query), ("status" = Option<AnomalyStatus>, Query),
+        ("metric" = Option<String>, Query), ("limit" = Option<u32>, Query, description = "1–100"),
+        ("cursor" = Option<String>, Query)),
+    responses((status = 200, description = "Anomalies at the caller's locations (managers) or everywhere (admins)", body = Page)))]
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_anomalies(req, ctx).await)
 }
@@ -97,6 +103,9 @@ async fn list_anomalies(req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     Ok(Response::from_json(&Page { items, next_cursor })?)
 }
 
+#[utoipa::path(get, path = "/api/anomalies/{id}", tag = "analytics", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The anomaly with its history and comments", body = anomaly_records::AnomalyDetail)))]
 pub async fn detail(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(anomaly_detail(req, ctx).await)
 }
@@ -108,8 +117,9 @@ async fn anomaly_detail(req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     Ok(Response::from_json(&anomaly_records::detail(&db, summary).await?)?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AnomalyTransition)]
 struct TransitionRequest {
     to: AnomalyStatus,
     #[serde(default)]
@@ -120,6 +130,9 @@ struct TransitionRequest {
     expected_version: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/api/anomalies/{id}/transitions", tag = "analytics", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = TransitionRequest,
+    responses((status = 200, description = "The moved anomaly; a resolved or false-positive verdict also re-tunes its rule", body = anomaly_records::AnomalyDetail)))]
 pub async fn transition(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(move_anomaly(req, ctx).await)
 }
@@ -314,12 +327,15 @@ async fn retune(db: &D1Database, principal: &Principal, rule_id: &str) -> ApiRes
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CommentRequest {
     body: String,
 }
 
+#[utoipa::path(post, path = "/api/anomalies/{id}/comments", tag = "analytics", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = CommentRequest,
+    responses((status = 201, description = "The stored comment", body = anomaly_records::Comment)))]
 pub async fn comment(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(add_comment(req, ctx).await)
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AnomalySummary {
     pub id: String,
     pub metric: String,
@@ -42,7 +42,7 @@ impl AnomalySummary {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Transition {
     pub from_status: Option<String>,
     pub to_status: String,
@@ -51,7 +51,7 @@ pub struct Transition {
     pub at: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Comment {
     pub id: String,
     pub author_id: String,
@@ -59,7 +59,7 @@ pub struct Comment {
     pub at: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AnomalyDetail {
     #[serde(flatten)]
     pub summary: AnomalySummary,

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Request, Response, Result, RouteContext};
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SalesKpis {
     /// The last day with recorded sales: the 30-day windows end here.
     pub as_of: Option<String>,
@@ -25,19 +25,19 @@ pub struct SalesKpis {
     pub units_prev_30d: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServiceKpis {
     pub open_work_orders: i64,
     pub bay_hours_30d: f64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SeverityCount {
     pub severity: String,
     pub count: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub location_id: String,
     pub sales: SalesKpis,
@@ -48,6 +48,9 @@ pub struct Dashboard {
     pub latest_anomalies: Vec<AnomalySummary>,
 }
 
+#[utoipa::path(get, path = "/api/dashboards/{location}", tag = "analytics", security(("bearer" = [])),
+    params(("location" = String, Path)),
+    responses((status = 200, description = "KPIs, the latest weekly forecast and open anomalies (KV cached, `x-cache`)", body = Dashboard)))]
 pub async fn get(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(dashboard(req, ctx).await)
 }

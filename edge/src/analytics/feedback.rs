@@ -18,7 +18,7 @@ use worker::{Request, Response, Result, RouteContext};
 
 const MAX_COMMENT: usize = 2_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct FeedbackRequest {
     rating: i64,
@@ -26,7 +26,8 @@ struct FeedbackRequest {
     comment: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PredictionFeedback)]
 struct Feedback {
     id: String,
     prediction_id: String,
@@ -40,6 +41,9 @@ fn is_staff(principal: &Principal) -> bool {
     matches!(principal.role, Role::Sales | Role::Advisor | Role::Technician | Role::Manager | Role::Admin)
 }
 
+#[utoipa::path(post, path = "/api/predictions/{id}/feedback", tag = "analytics", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = FeedbackRequest,
+    responses((status = 201, description = "The stored rating", body = Feedback)))]
 pub async fn post(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(give_feedback(req, ctx).await)
 }

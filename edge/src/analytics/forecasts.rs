@@ -41,6 +41,9 @@ pub async fn require_known_location(env: &Env, location: &str) -> ApiResult<()> 
     found.map(|_| ()).ok_or_else(|| ApiError::NotFound { what: "location", id: location.to_owned() })
 }
 
+#[utoipa::path(get, path = "/api/analytics/forecasts", tag = "analytics", security(("bearer" = [])),
+    params(("location" = String, Query), ("series" = String, Query, description = "sales_weekly, sales_monthly or service_daily")),
+    responses((status = 200, description = "The stored forecast (computed on first use)", body = predictions::PredictionView)))]
 pub async fn get(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(get_forecast(req, ctx).await)
 }
@@ -117,13 +120,16 @@ pub async fn compute(env: &Env, series: ForecastSeries, location: &str, actor: &
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RecomputeRequest {
     location: String,
     series: String,
 }
 
+#[utoipa::path(post, path = "/api/analytics/forecasts/recompute", tag = "analytics", security(("bearer" = [])),
+    request_body = RecomputeRequest,
+    responses((status = 202, description = "Scheduled: requests within the debounce window run once", body = recompute::Scheduled)))]
 pub async fn recompute(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(request_recompute(req, ctx).await)
 }

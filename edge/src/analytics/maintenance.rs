@@ -76,6 +76,9 @@ fn may_read(principal: &Principal, vehicle: &Vehicle) -> ApiResult<()> {
     }
 }
 
+#[utoipa::path(get, path = "/api/vehicles/{id}/maintenance", tag = "analytics", security(("bearer" = [])),
+    params(("id" = String, Path, description = "An owned vehicle (own-…)")),
+    responses((status = 200, description = "When each service is due, stored as a prediction", body = super::predictions::PredictionView)))]
 pub async fn get(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(maintenance(req, ctx).await)
 }

@@ -29,7 +29,7 @@ pub struct PredictionRow {
 }
 
 /// The JSON a client sees: inputs and output as objects, and when it was computed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PredictionView {
     pub id: String,
     pub kind: String,

@@ -23,7 +23,7 @@ struct Job {
     requested_by: Principal,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Scheduled {
     pub key: String,
     /// Requests coalesced into the coming run so far.

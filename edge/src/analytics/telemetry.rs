@@ -33,7 +33,7 @@ use worker::{D1Database, Env, Request, Response, Result, RouteContext};
 /// Attempts at the read-score-write of one signal's state when another request got there first.
 const STATE_ATTEMPTS: usize = 3;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TelemetryRequest {
     /// Optional: a unit may name its vehicle; it must be the one it is fitted to.
@@ -48,7 +48,7 @@ struct Device {
     location_id: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RaisedAlert {
     anomaly_id: String,
     metric: &'static str,
@@ -58,13 +58,16 @@ struct RaisedAlert {
     dedup: Dedup,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Accepted {
     vehicle_id: String,
     stored: usize,
     alerts: Vec<RaisedAlert>,
 }
 
+#[utoipa::path(post, path = "/api/telemetry", tag = "analytics", security(("device_token" = [])),
+    request_body = TelemetryRequest,
+    responses((status = 201, description = "Readings stored and scored; alerts raised or repeated", body = Accepted)))]
 pub async fn ingest(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(ingest_readings(req, ctx).await)
 }
