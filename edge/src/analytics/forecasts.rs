@@ -140,8 +140,9 @@ async fn request_recompute(mut req: Request, ctx: RouteContext<()>) -> ApiResult
     let env = ctx.env.clone();
     idempotency::once(&mut req, &ctx.env, &principal.clone(), |body| async move {
         let request: RecomputeRequest = parse_json(&body)?;
-        let series = parse_series(&request.series)?;
+        // Whose location it is decides first: another location's manager gets 403, not 400.
         require_location(&principal, &request.location)?;
+        let series = parse_series(&request.series)?;
         require_known_location(&env, &request.location).await?;
         let scheduled = recompute::schedule_forecast(&env, series, &request.location, &principal).await?;
         Ok(Response::from_json(&scheduled)?.with_status(202))
