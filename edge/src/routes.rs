@@ -61,6 +61,7 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .get_async("/api/rooms/:room", connect::join)
         // Analytics (issue 7): anomalies, telemetry, predictions, dashboards.
         .get_async("/api/anomalies", anomalies::list)
+        .post_async("/api/anomalies/scan", anomalies::scan)
         .get_async("/api/anomalies/:id", anomalies::detail)
         .post_async("/api/anomalies/:id/transitions", anomalies::transition)
         .post_async("/api/anomalies/:id/comments", anomalies::comment)

@@ -39,6 +39,8 @@ const CHECKS: &[(&str, Check)] = &[
     ),
     ("staff_rate_predictions_they_can_see", staff_rate_predictions_they_can_see),
     ("a_dashboard_is_cached_and_retired_by_changes", a_dashboard_is_cached_and_retired_by_changes),
+    // Last: the scan it triggers may raise anomalies at North after it returns.
+    ("a_burst_of_scan_requests_runs_one_scan", a_burst_of_scan_requests_runs_one_scan),
 ];
 
 fn main() {
@@ -578,4 +580,35 @@ fn a_dashboard_is_cached_and_retired_by_changes(api: &Api) {
         assert_eq!(get(api, &token, path).status(), 403, "{role}");
     }
     assert_eq!(api.get(path).status(), 401);
+}
+
+fn a_burst_of_scan_requests_runs_one_scan(api: &Api) {
+    let path = "/api/anomalies/scan";
+    let body = json!({"location": "loc-north"});
+    assert_eq!(
+        problem(post(api, &manager_north(), path, &json!({"location": "loc-north", "deep": true}), None), 400)["field"],
+        "deep"
+    );
+    assert_eq!(post(api, &manager_south(), path, &body, None).status(), 403);
+    assert_eq!(post(api, &admin(), path, &json!({"location": "loc-moon"}), None).status(), 404);
+    for (role, token) in others() {
+        assert_eq!(post(api, &token, path, &body, None).status(), 403, "{role}");
+    }
+    let mut before = None;
+    for n in 1..=5 {
+        let response = post(api, &manager_north(), path, &body, None);
+        assert_eq!(response.status(), 202);
+        let scheduled: Value = response.json().expect("scheduled");
+        assert_eq!(
+            (scheduled["requests"].as_i64(), scheduled["key"].as_str()),
+            (Some(n), Some("anomaly_scan:loc-north"))
+        );
+        let runs = scheduled["completed_runs"].as_i64().expect("a run count");
+        assert_eq!(*before.get_or_insert(runs), runs, "nothing ran during the burst");
+    }
+    // 1 s after the burst (at most 5 s after its start), plus the scan itself.
+    std::thread::sleep(Duration::from_millis(6_500));
+    let after: Value = post(api, &manager_north(), path, &body, None).json().expect("scheduled");
+    assert_eq!(after["completed_runs"].as_i64(), before.map(|r| r + 1), "exactly one scan for the burst");
+    assert_eq!(after["requests"], 1, "a new burst starts");
 }

@@ -282,3 +282,79 @@ mod service_tests {
         assert!(!service_done_by("Major service", "Replace front pads and discs"));
     }
 }
+
+/// An anomaly found by a scan of a location's daily series.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Found {
+    pub metric: String,
+    /// The worst day of the episode, and the episode's first and last day.
+    pub day: NaiveDate,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub observed: f64,
+    pub expected: f64,
+    pub lower: f64,
+    pub upper: f64,
+    pub score: f64,
+    pub severity: super::anomaly::Severity,
+}
+
+/// Scans a daily series (days without rows are zeros) with the tuning-free detector and returns
+/// the episodes that end within the last `recent_days` up to `through`: the scan runs after new
+/// data, so older episodes were found (or dismissed) by earlier scans.
+pub fn scan_daily(
+    metric: &str,
+    daily: &[(NaiveDate, f64)],
+    through: NaiveDate,
+    recent_days: i64,
+) -> Result<Vec<Found>, super::anomaly::AnomalyError> {
+    use super::anomaly::auto::{detect, AutoOptions};
+    let Some(series) = bucketed(ForecastSeries::ServiceDaily, daily, through) else {
+        return Ok(Vec::new());
+    };
+    let days: Vec<NaiveDate> = series.timestamps().iter().map(|t| t.date()).collect();
+    let detection = detect(metric, series.values(), AutoOptions { calendar_hints: &[7, 365], known_events: &[] })?;
+    let since = through - chrono::Duration::days(recent_days);
+    Ok(detection
+        .alerts
+        .iter()
+        .filter(|a| days[a.end] > since)
+        .map(|a| Found {
+            metric: metric.to_owned(),
+            day: days[a.peak],
+            first_day: days[a.start],
+            last_day: days[a.end],
+            observed: a.observed,
+            expected: a.expected,
+            lower: a.lower,
+            upper: a.upper,
+            score: a.score,
+            severity: a.severity,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+    use crate::analytics::synthetic::SplitMix64;
+
+    #[test]
+    fn a_recent_collapse_is_found_and_old_history_is_left_alone() {
+        let mut rng = SplitMix64::new(11);
+        let start = NaiveDate::from_ymd_opt(2025, 5, 1).expect("date");
+        let daily: Vec<(NaiveDate, f64)> = (0..540)
+            .map(|i| {
+                let weekend = if i % 7 >= 5 { 6.0 } else { 0.0 };
+                let level = if (530..534).contains(&i) { 0.0 } else { 10.0 + weekend + rng.normal() };
+                (start + chrono::Duration::days(i), level.max(0.0))
+            })
+            .collect();
+        let through = start + chrono::Duration::days(539);
+        let found = scan_daily("daily_sales", &daily, through, 30).expect("a scan");
+        assert_eq!(found.len(), 1, "{found:?}");
+        let day = found[0].day;
+        assert!(day >= start + chrono::Duration::days(530) && day < start + chrono::Duration::days(534));
+        assert!(found[0].score < 0.0);
+    }
+}

@@ -329,6 +329,33 @@ async fn retune(db: &D1Database, principal: &Principal, rule_id: &str) -> ApiRes
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+struct ScanRequest {
+    location: String,
+}
+
+#[utoipa::path(post, path = "/api/anomalies/scan", tag = "analytics", security(("bearer" = [])),
+    request_body = ScanRequest,
+    responses((status = 202, description = "Scheduled: requests within 1 s (at most 5 s) run one scan of the location's daily series", body = super::recompute::Scheduled)))]
+pub async fn scan(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(request_scan(req, ctx).await)
+}
+
+async fn request_scan(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let principal = require_principal(&req, &ctx.env).await?;
+    super::access::require_analyst(&principal)?;
+    let env = ctx.env.clone();
+    idempotency::once(&mut req, &ctx.env, &principal.clone(), |body| async move {
+        let request: ScanRequest = parse_json(&body)?;
+        super::access::require_location(&principal, &request.location)?;
+        super::forecasts::require_known_location(&env, &request.location).await?;
+        let scheduled = super::recompute::schedule_scan(&env, &request.location, &principal).await?;
+        Ok(Response::from_json(&scheduled)?.with_status(202))
+    })
+    .await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct CommentRequest {
     body: String,
 }

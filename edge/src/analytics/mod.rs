@@ -12,4 +12,5 @@ pub mod maintenance;
 mod notify;
 mod predictions;
 pub mod recompute;
+mod scans;
 pub mod telemetry;

@@ -56,6 +56,7 @@ pub const DEVICE_TOKEN: &str = "device_token";
         crate::platform::audit::list,
         crate::realtime::connect::join,
         crate::analytics::anomalies::list,
+        crate::analytics::anomalies::scan,
         crate::analytics::anomalies::detail,
         crate::analytics::anomalies::transition,
         crate::analytics::anomalies::comment,
