@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Request, Response, Result, RouteContext};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Appointment {
     pub id: String,
     pub reference: Option<String>,
@@ -139,12 +139,17 @@ fn duration(raw: i64) -> ApiResult<u32> {
 
 // ----- list -----
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Page {
     items: Vec<Appointment>,
     next_cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/appointments", tag = "workshop", security(("bearer" = [])),
+    params(("from" = Option<String>, Query, description = "RFC 3339, inclusive"), ("to" = Option<String>, Query, description = "RFC 3339, exclusive"),
+        ("status" = Option<String>, Query, description = "booked, checked_in, cancelled, no_show, completed"),
+        ("location_id" = Option<String>, Query), ("cursor" = Option<String>, Query), ("limit" = Option<u32>, Query, description = "1–100")),
+    responses((status = 200, description = "Appointments the caller may see (customer: own; advisor/manager: their locations), by start time", body = Page)))]
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_appointments(req, ctx).await)
 }
@@ -215,7 +220,7 @@ pub async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult
 
 // ----- book -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Booking {
     location_id: String,
@@ -229,6 +234,9 @@ struct Booking {
     notes: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/appointments", tag = "workshop", security(("bearer" = [])), request_body = Booking,
+    responses((status = 201, description = "The booked appointment with its booking reference", body = Appointment),
+        (status = 409, description = "`slot-taken`: the location's capacity for that day is full (`current` has the minutes)")))]
 pub async fn book(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(book_appointment(req, ctx).await)
 }
@@ -333,7 +341,7 @@ async fn book_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -
 
 // ----- reschedule and cancel -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Change {
     expected_version: i64,
@@ -345,7 +353,7 @@ struct Change {
     notes: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Cancel {
     expected_version: i64,
@@ -353,10 +361,15 @@ struct Cancel {
     reason: Option<String>,
 }
 
+#[utoipa::path(patch, path = "/api/appointments/{id}", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = Change,
+    responses((status = 200, description = "The moved appointment", body = Appointment),
+        (status = 409, description = "Stale `expected_version` (`current` is the appointment) or the new day is full")))]
 pub async fn reschedule(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(change(req, ctx, false).await)
 }
 
+#[utoipa::path(post, path = "/api/appointments/{id}/cancel", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = Cancel,
+    responses((status = 200, description = "The cancelled appointment", body = Appointment)))]
 pub async fn cancel(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(change(req, ctx, true).await)
 }

@@ -6,6 +6,8 @@ use super::editing::{
     publish_change, text, EditKind, AT_VERSION,
 };
 use super::editor::{reorder_alert, Shelf};
+#[allow(unused_imports)]
+use super::work_order_records::WorkOrderDetail;
 use crate::platform::auth::require_role;
 use crate::platform::bindings;
 use crate::platform::body::parse_json;
@@ -23,17 +25,22 @@ use worker::{Request, Response, Result, RouteContext};
 
 const WORKSHOP_STAFF: [Role; 4] = [Role::Advisor, Role::Manager, Role::Admin, Role::Technician];
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PartItem {
     #[serde(flatten)]
     shelf: Shelf,
     low: bool,
 }
 
-#[derive(Serialize)]
-struct Page<T> {
-    items: Vec<T>,
+#[derive(Serialize, utoipa::ToSchema)]
+struct PartsPage {
+    items: Vec<PartItem>,
     next_cursor: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct CannedJobs {
+    items: Vec<CannedJob>,
 }
 
 fn scope(principal: &Principal) -> ApiResult<RowScope> {
@@ -43,6 +50,10 @@ fn scope(principal: &Principal) -> ApiResult<RowScope> {
     }
 }
 
+#[utoipa::path(get, path = "/api/parts", tag = "workshop", security(("bearer" = [])),
+    params(("low" = Option<bool>, Query, description = "only shelves at or below their reorder threshold"), ("location_id" = Option<String>, Query),
+        ("cursor" = Option<String>, Query), ("limit" = Option<u32>, Query, description = "1–100")),
+    responses((status = 200, description = "Parts shelves of the caller's locations", body = PartsPage)))]
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_parts(req, ctx).await)
 }
@@ -98,7 +109,7 @@ async fn list_parts(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
             PartItem { shelf, low }
         })
         .collect();
-    Ok(Response::from_json(&Page { items, next_cursor })?)
+    Ok(Response::from_json(&PartsPage { items, next_cursor })?)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,7 +122,7 @@ struct CannedRow {
     price_cents: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CannedJob {
     id: String,
     name: String,
@@ -143,6 +154,8 @@ async fn canned_jobs(db: &worker::D1Database) -> ApiResult<Vec<CannedJob>> {
         .collect()
 }
 
+#[utoipa::path(get, path = "/api/canned-jobs", tag = "workshop", security(("bearer" = [])),
+    responses((status = 200, description = "Canned jobs (`{\"items\": [CannedJob]}`), from the KV cache (`x-cache`)", body = CannedJobs)))]
 pub async fn list_canned(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_canned_jobs(req, ctx).await)
 }
@@ -154,12 +167,12 @@ async fn list_canned_jobs(req: Request, ctx: RouteContext<()>) -> ApiResult<Resp
     let kv = bindings::cache(&ctx.env)?;
     let (items, status) =
         cache::read_through(&kv, CacheKind::ReferenceTree, "canned-jobs", || canned_jobs(&db)).await?;
-    let mut response = Response::from_json(&serde_json::json!({ "items": items }))?;
+    let mut response = Response::from_json(&CannedJobs { items })?;
     response.headers_mut().set("x-cache", status.header_value())?;
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Apply {
     canned_job_id: String,
@@ -167,6 +180,8 @@ struct Apply {
     expected_version: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/api/work-orders/{id}/canned-jobs", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = Apply,
+    responses((status = 201, description = "The order with the job's labour and parts lines, added in one batch", body = WorkOrderDetail)))]
 pub async fn apply(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(apply_job(req, ctx).await)
 }
