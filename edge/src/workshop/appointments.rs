@@ -250,17 +250,7 @@ async fn book_appointment(mut req: Request, ctx: RouteContext<()>) -> ApiResult<
 
 async fn book_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -> ApiResult<Response> {
     let booking: Booking = parse_json(&body)?;
-    let service = required_text("service", &booking.service, MAX_SERVICE)?;
-    let notes = match booking.notes.as_deref() {
-        Some(n) => Some(required_text("notes", n, MAX_NOTES)?),
-        None => None,
-    };
-    let (starts_at, millis) = normalised("starts_at", &booking.starts_at)?;
-    if millis < now_millis() {
-        return Err(invalid("starts_at", "an appointment must start in the future"));
-    }
-    let minutes = duration(booking.duration_minutes)?;
-    // Customers book for themselves; the workshop books for a named customer at its locations.
+    // Who may book for whom comes before what is wrong with the booking.
     let customer_id = match principal.role {
         Role::Customer => {
             let own = principal.customer_id.clone().ok_or(ApiError::Forbidden("no customer record".into()))?;
@@ -277,6 +267,31 @@ async fn book_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -
         }
     };
     let db = bindings::database(&ctx.env)?;
+    #[derive(Deserialize)]
+    struct Owner {
+        customer_id: String,
+    }
+    let owner: Option<Owner> = db
+        .prepare("SELECT customer_id FROM owned_vehicles WHERE id = ?1")
+        .bind(&[text(&booking.owned_vehicle_id)])?
+        .first(None)
+        .await?;
+    if owner.as_ref().map(|o| o.customer_id.as_str()) != Some(customer_id.as_str()) {
+        if principal.role == Role::Customer {
+            return Err(ApiError::Forbidden("you can book only for a car registered to you".into()));
+        }
+        return Err(invalid("owned_vehicle_id", "this vehicle is not registered to the customer"));
+    }
+    let service = required_text("service", &booking.service, MAX_SERVICE)?;
+    let notes = match booking.notes.as_deref() {
+        Some(n) => Some(required_text("notes", n, MAX_NOTES)?),
+        None => None,
+    };
+    let (starts_at, millis) = normalised("starts_at", &booking.starts_at)?;
+    if millis < now_millis() {
+        return Err(invalid("starts_at", "an appointment must start in the future"));
+    }
+    let minutes = duration(booking.duration_minutes)?;
     check_day(&db, &booking.location_id, millis, minutes, "").await?;
     let random = random_bytes(6).map_err(internal)?;
     let mut six = [0u8; 6];
