@@ -203,7 +203,15 @@ async fn apply_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
         .ok_or_else(|| invalid("canned_job_id", "no such canned job"))?;
     // The job's parts from this location's shelves, one of each.
     let mut shelves = Vec::new();
+    // A SKU listed twice is two of that part: one line with quantity 2, checked as one take.
+    let mut wanted: Vec<(&String, u32)> = Vec::new();
     for sku in &job.parts {
+        match wanted.iter_mut().find(|(s, _)| *s == sku) {
+            Some((_, count)) => *count += 1,
+            None => wanted.push((sku, 1)),
+        }
+    }
+    for (sku, count) in wanted {
         let shelf: Option<Shelf> = db
             .prepare("SELECT id, location_id, sku, name, quantity_on_hand, reorder_threshold, unit_price_cents FROM parts WHERE location_id = ?1 AND sku = ?2")
             .bind(&[text(&order.location_id), text(sku)])?
@@ -211,12 +219,12 @@ async fn apply_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
             .await?;
         let shelf =
             shelf.ok_or_else(|| invalid("canned_job_id", format!("part {sku} is not stocked at this location")))?;
-        take(shelf.quantity_on_hand.max(0) as u32, 1, shelf.reorder_threshold.max(0) as u32)
+        take(shelf.quantity_on_hand.max(0) as u32, count, shelf.reorder_threshold.max(0) as u32)
             .map_err(|e| invalid("canned_job_id", format!("{sku}: {e}")))?;
-        shelves.push(shelf);
+        shelves.push((shelf, count));
     }
     // The job's price covers its parts at list price; the rest is labour.
-    let parts_cents: i64 = shelves.iter().map(|s| s.unit_price_cents).sum();
+    let parts_cents: i64 = shelves.iter().map(|(s, count)| s.unit_price_cents * i64::from(*count)).sum();
     let rate_cents = ((job.price_cents - parts_cents).max(0) as f64 / job.hours).round();
     let labour_id = new_id("lab-")?;
     let mut values = at_version(&order);
@@ -228,10 +236,10 @@ async fn apply_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
         ))
         .bind(&values)?];
     let mut line_ids = Vec::new();
-    for shelf in &shelves {
+    for (shelf, count) in &shelves {
         let line_id = new_id("wop-")?;
         let mut values = at_version(&order);
-        values.extend([text(&shelf.id), number(1.0)]);
+        values.extend([text(&shelf.id), number(f64::from(*count))]);
         statements.push(
             db.prepare(format!(
                 "UPDATE parts SET quantity_on_hand = quantity_on_hand - ?4, version = version + 1 \
@@ -240,11 +248,16 @@ async fn apply_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
             .bind(&values)?,
         );
         let mut values = at_version(&order);
-        values.extend([text(&line_id), text(&shelf.id), number(shelf.unit_price_cents as f64)]);
+        values.extend([
+            text(&line_id),
+            text(&shelf.id),
+            number(shelf.unit_price_cents as f64),
+            number(f64::from(*count)),
+        ]);
         statements.push(
             db.prepare(
                 "INSERT INTO work_order_parts (id, work_order_id, part_id, quantity, unit_price_cents, approval) \
-                 SELECT ?3, ?1, ?4, 1, ?5, 'approved' WHERE changes() = 1",
+                 SELECT ?3, ?1, ?4, ?6, ?5, 'approved' WHERE changes() = 1",
             )
             .bind(&values)?,
         );
@@ -262,8 +275,8 @@ async fn apply_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
     {
         return Err(current_conflict(&db, &principal, &order.id).await?);
     }
-    for shelf in &shelves {
-        reorder_alert(&ctx.env, &db, &shelf.id, 1).await?;
+    for (shelf, count) in &shelves {
+        reorder_alert(&ctx.env, &db, &shelf.id, *count).await?;
     }
     publish_change(&ctx.env, &order, "canned_job_applied", &principal).await;
     detail_response(&db, &principal, &order.id, 201).await
