@@ -9,6 +9,7 @@ pub mod compression;
 pub mod identity;
 pub mod money;
 pub mod problem;
+pub mod rate_limit;
 pub mod realtime;
 pub mod showroom;
 pub mod workshop;

@@ -3,7 +3,11 @@
 
 mod support;
 
+use forecourt_domain::identity::Role;
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
 use support::{Api, Check};
 
 const CHECKS: &[(&str, Check)] = &[
@@ -15,6 +19,11 @@ const CHECKS: &[(&str, Check)] = &[
         "the_openapi_document_is_3_1_with_problem_errors_and_security",
         the_openapi_document_is_3_1_with_problem_errors_and_security,
     ),
+    (
+        "flooding_from_one_address_gets_429_with_retry_after_then_recovers",
+        flooding_from_one_address_gets_429_with_retry_after_then_recovers,
+    ),
+    ("one_token_is_limited_on_its_own", one_token_is_limited_on_its_own),
 ];
 
 fn main() {
@@ -94,4 +103,64 @@ fn the_openapi_document_is_3_1_with_problem_errors_and_security(api: &Api) {
         search["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/StockPage"
     );
+}
+
+/// Sends `GET path` (with `token`, if any) from 8 threads until one answer is `429`, at most
+/// `cap` requests; returns that answer's status, headers and body, and how many were sent.
+fn flood(api: &Api, path: &str, token: Option<&str>, cap: usize) -> (u16, reqwest::header::HeaderMap, Value, usize) {
+    let sent = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let limited = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) && sent.fetch_add(1, Ordering::Relaxed) < cap {
+                    let mut request = api.client.get(format!("{}{path}", api.base));
+                    if let Some(token) = token {
+                        request = request.bearer_auth(token);
+                    }
+                    let response = request.send().expect("the edge answers");
+                    if response.status() == 429 {
+                        stop.store(true, Ordering::Relaxed);
+                        let headers = response.headers().clone();
+                        let body: Value = response.json().expect("a problem body");
+                        *limited.lock().expect("not poisoned") = Some((429, headers, body));
+                    }
+                }
+            });
+        }
+    });
+    let (status, headers, body) =
+        limited.into_inner().expect("not poisoned").unwrap_or((0, Default::default(), Value::Null));
+    (status, headers, body, sent.load(Ordering::Relaxed).min(cap))
+}
+
+fn wait_out_the_window(headers: &reqwest::header::HeaderMap) {
+    let seconds: u64 = headers["retry-after"].to_str().ok().and_then(|v| v.parse().ok()).expect("numeric Retry-After");
+    std::thread::sleep(Duration::from_secs(seconds));
+}
+
+fn flooding_from_one_address_gets_429_with_retry_after_then_recovers(api: &Api) {
+    let (status, headers, body, sent) = flood(api, "/api/no-such-route", None, 5_000);
+    assert_eq!(status, 429, "no 429 after {sent} requests");
+    assert!(sent >= 1_000, "limited after only {sent} requests (the limit is 1000 per 10 s)");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert_eq!(headers["retry-after"], "10");
+    assert_eq!(body["type"], "/docs/problems#rate-limited");
+    assert!(body["request_id"].is_string());
+    wait_out_the_window(&headers);
+    assert_eq!(api.get("/api/vehicles?limit=1").status(), 200, "the address may call again after Retry-After");
+}
+
+fn one_token_is_limited_on_its_own(api: &Api) {
+    let busy = support::mint_token("usr-busy", Role::Admin, &[], None);
+    let other = support::mint_token("usr-other", Role::Admin, &[], None);
+    let (status, headers, body, sent) = flood(api, "/api/no-such-route", Some(&busy), 3_000);
+    assert_eq!(status, 429, "no 429 after {sent} requests");
+    assert!(sent < 1_000, "the token's limit (500) comes before the address's (1000): {sent}");
+    assert_eq!(body["type"], "/docs/problems#rate-limited");
+    let another_token = api.client.get(format!("{}/api/no-such-route", api.base)).bearer_auth(&other).send();
+    assert_eq!(another_token.expect("the edge answers").status(), 404, "another token is not limited");
+    assert_eq!(api.get("/api/no-such-route").status(), 404, "the address is not limited");
+    wait_out_the_window(&headers);
 }

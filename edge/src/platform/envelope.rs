@@ -23,7 +23,16 @@ where
     let opt_out = req.headers().has("x-no-compression").unwrap_or(false);
     let if_none_match = req.headers().get("if-none-match").ok().flatten();
 
-    let response = match dispatch(req, env).await {
+    let limited = if path.starts_with("/api/") && path != "/api/health" {
+        super::rate_limit::check(&req, &env).await
+    } else {
+        None
+    };
+    let outcome = match limited {
+        Some(error) => error.into_response(),
+        None => dispatch(req, env).await,
+    };
+    let response = match outcome {
         Ok(response) => response,
         Err(error) => {
             worker::console_error!("{{\"request_id\":\"{request_id}\",\"unhandled\":{:?}}}", error.to_string());

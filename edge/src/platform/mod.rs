@@ -13,4 +13,5 @@ pub mod idempotency;
 pub mod listing;
 pub mod openapi;
 pub mod problem;
+pub mod rate_limit;
 pub mod row_scope;
