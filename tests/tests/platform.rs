@@ -24,6 +24,11 @@ const CHECKS: &[(&str, Check)] = &[
         flooding_from_one_address_gets_429_with_retry_after_then_recovers,
     ),
     ("one_token_is_limited_on_its_own", one_token_is_limited_on_its_own),
+    ("the_apps_origin_passes_a_preflight_and_reads_responses", the_apps_origin_passes_a_preflight_and_reads_responses),
+    (
+        "other_origins_get_no_cors_headers_and_a_refused_preflight",
+        other_origins_get_no_cors_headers_and_a_refused_preflight,
+    ),
 ];
 
 fn main() {
@@ -163,4 +168,52 @@ fn one_token_is_limited_on_its_own(api: &Api) {
     assert_eq!(another_token.expect("the edge answers").status(), 404, "another token is not limited");
     assert_eq!(api.get("/api/no-such-route").status(), 404, "the address is not limited");
     wait_out_the_window(&headers);
+}
+
+/// One of the origins `APP_ORIGIN` lists in wrangler.toml.
+const APP_ORIGIN: &str = "http://127.0.0.1:8787";
+
+fn preflight(api: &Api, origin: &str) -> reqwest::blocking::Response {
+    api.client
+        .request(reqwest::Method::OPTIONS, format!("{}/api/vehicles/veh-00001", api.base))
+        .header("origin", origin)
+        .header("access-control-request-method", "PATCH")
+        .header("access-control-request-headers", "authorization, content-type, idempotency-key")
+        .send()
+        .expect("the edge answers")
+}
+
+fn the_apps_origin_passes_a_preflight_and_reads_responses(api: &Api) {
+    let response = preflight(api, APP_ORIGIN);
+    assert_eq!(response.status(), 204);
+    let headers = response.headers();
+    assert_eq!(headers["access-control-allow-origin"], APP_ORIGIN);
+    assert!(headers["access-control-allow-methods"].to_str().is_ok_and(|m| m.contains("PATCH")));
+    let allowed = headers["access-control-allow-headers"].to_str().unwrap_or_default();
+    assert!(["authorization", "content-type", "idempotency-key"].iter().all(|h| allowed.contains(h)), "{allowed}");
+    assert!(headers.contains_key("access-control-max-age"));
+
+    let read = api.client.get(format!("{}/api/vehicles?limit=1", api.base)).header("origin", APP_ORIGIN).send();
+    let read = read.expect("the edge answers");
+    assert_eq!(read.status(), 200);
+    assert_eq!(read.headers()["access-control-allow-origin"], APP_ORIGIN);
+    assert!(read.headers()["access-control-expose-headers"].to_str().is_ok_and(|h| h.contains("x-request-id")));
+    assert!(read.headers()["vary"].to_str().is_ok_and(|v| v.contains("origin")));
+}
+
+fn other_origins_get_no_cors_headers_and_a_refused_preflight(api: &Api) {
+    for origin in ["https://evil.example", "http://127.0.0.1:8787.evil.example", "null"] {
+        let response = preflight(api, origin);
+        assert_eq!(response.status(), 403, "{origin}");
+        assert!(!response.headers().contains_key("access-control-allow-origin"), "{origin}");
+        let problem: Value = response.json().expect("a problem body");
+        assert_eq!(problem["field"], "origin");
+
+        let read = api.client.get(format!("{}/api/vehicles?limit=1", api.base)).header("origin", origin).send();
+        let read = read.expect("the edge answers");
+        assert!(!read.headers().contains_key("access-control-allow-origin"), "{origin}");
+        assert!(!read.headers().contains_key("access-control-expose-headers"), "{origin}");
+    }
+    // Without an Origin, a request is not a browser's cross-origin one: no CORS headers either.
+    assert!(!api.get("/api/vehicles?limit=1").headers().contains_key("access-control-allow-origin"));
 }

@@ -2,9 +2,9 @@
 //! content negotiation for compression, security headers and one structured log line.
 
 use super::problem::ApiError;
-use forecourt_domain::{caching, compression};
+use forecourt_domain::{caching, compression, cors};
 use std::future::Future;
-use worker::{Env, Request, Response, ResponseBody, Result};
+use worker::{Env, Headers, Request, Response, ResponseBody, Result};
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
 style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; \
@@ -22,15 +22,20 @@ where
     let accept_encoding = client_accept_encoding(&req);
     let opt_out = req.headers().has("x-no-compression").unwrap_or(false);
     let if_none_match = req.headers().get("if-none-match").ok().flatten();
+    let origin = req.headers().get("origin").ok().flatten();
+    let app_origins = env.var("APP_ORIGIN").map(|v| v.to_string()).unwrap_or_default();
+    let cors_origin = origin.as_deref().filter(|origin| cors::allowed(origin, &app_origins)).map(str::to_owned);
+    let preflight = method == "OPTIONS" && origin.is_some() && req.headers().has("access-control-request-method")?;
 
     let limited = if path.starts_with("/api/") && path != "/api/health" {
         super::rate_limit::check(&req, &env).await
     } else {
         None
     };
-    let outcome = match limited {
-        Some(error) => error.into_response(),
-        None => dispatch(req, env).await,
+    let outcome = match (limited, preflight) {
+        (Some(error), _) => error.into_response(),
+        (None, true) => preflight_response(cors_origin.as_deref()),
+        (None, false) => dispatch(req, env).await,
     };
     let response = match outcome {
         Ok(response) => response,
@@ -54,7 +59,13 @@ where
     headers.set("content-security-policy", CONTENT_SECURITY_POLICY)?;
     headers.set("x-frame-options", "DENY")?;
     headers.set("cross-origin-opener-policy", "same-origin")?;
-    headers.set("vary", "accept-encoding")?;
+    headers.set("vary", "accept-encoding, origin")?;
+    // Only the app's origin may read responses from a browser on another origin; any other
+    // origin gets no `Access-Control-Allow-Origin`, so the browser withholds the response.
+    if let Some(origin) = &cors_origin {
+        headers.set("access-control-allow-origin", origin)?;
+        headers.set("access-control-expose-headers", cors::EXPOSE_HEADERS)?;
+    }
     let cache_status = headers.get("x-cache")?;
 
     let content_type = headers.get("content-type")?.unwrap_or_default();
@@ -98,6 +109,18 @@ fn client_accept_encoding(req: &Request) -> Option<String> {
             .filter(|value| !value.is_empty()),
         None => req.headers().get("accept-encoding").ok().flatten(),
     }
+}
+
+/// The answer to a CORS preflight: what the app's origin may send; `403` for any other origin.
+fn preflight_response(allowed_origin: Option<&str>) -> Result<Response> {
+    if allowed_origin.is_none() {
+        return ApiError::OriginNotAllowed.into_response();
+    }
+    let headers = Headers::new();
+    headers.set("access-control-allow-methods", cors::ALLOW_METHODS)?;
+    headers.set("access-control-allow-headers", cors::ALLOW_HEADERS)?;
+    headers.set("access-control-max-age", &cors::MAX_AGE_SECONDS.to_string())?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
 }
 
 /// Cloudflare's ray id when present (it ties our log to theirs), otherwise a random one.

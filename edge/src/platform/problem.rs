@@ -30,6 +30,8 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("too many requests from this address or token; try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
+    #[error("this origin may not call the API from a browser")]
+    OriginNotAllowed,
     #[error("the record changed since you read it")]
     Conflict { current: serde_json::Value },
     #[error("{detail}")]
@@ -94,6 +96,9 @@ impl ApiError {
             }
             Self::TooManyRequests { .. } => {
                 Problem::new(429, "too-many-requests", "Too many requests").with_detail(detail)
+            }
+            Self::OriginNotAllowed => {
+                Problem::new(403, "origin-not-allowed", "Origin not allowed").with_detail(detail).with_field("origin")
             }
             Self::RateLimited { .. } => Problem::new(429, "rate-limited", "Rate limited").with_detail(detail),
             Self::Conflict { .. } => Problem::new(409, "version-conflict", "Edit conflict").with_detail(detail),
