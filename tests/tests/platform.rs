@@ -29,6 +29,11 @@ const CHECKS: &[(&str, Check)] = &[
         "other_origins_get_no_cors_headers_and_a_refused_preflight",
         other_origins_get_no_cors_headers_and_a_refused_preflight,
     ),
+    ("an_audit_row_carries_the_request_id_of_its_request", an_audit_row_carries_the_request_id_of_its_request),
+    (
+        "every_request_logs_one_json_line_with_its_route_template",
+        every_request_logs_one_json_line_with_its_route_template,
+    ),
 ];
 
 fn main() {
@@ -216,4 +221,59 @@ fn other_origins_get_no_cors_headers_and_a_refused_preflight(api: &Api) {
     }
     // Without an Origin, a request is not a browser's cross-origin one: no CORS headers either.
     assert!(!api.get("/api/vehicles?limit=1").headers().contains_key("access-control-allow-origin"));
+}
+
+fn an_audit_row_carries_the_request_id_of_its_request(api: &Api) {
+    let admin = api.login("admin@forecourt.example");
+    // wo-open-02 is checked in at City in the demo data; diagnosing is a legal next move.
+    let moved = api
+        .client
+        .post(format!("{}/api/work-orders/wo-open-02/transitions", api.base))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"to": "diagnosing"}))
+        .send()
+        .expect("the edge answers");
+    assert_eq!(moved.status(), 200, "{:?}", moved.text());
+    let request_id = moved.headers()["x-request-id"].to_str().expect("ASCII").to_owned();
+
+    let trail = api
+        .client
+        .get(format!("{}/api/audit?entity=work_order&entity_id=wo-open-02", api.base))
+        .bearer_auth(&admin)
+        .send()
+        .expect("the edge answers");
+    assert_eq!(trail.status(), 200);
+    let trail: Value = trail.json().expect("a trail");
+    let last = trail["items"].as_array().and_then(|items| items.last()).cloned().expect("an audit row");
+    assert_eq!(last["action"], "work_order.transition");
+    assert_eq!(last["request_id"], request_id.as_str());
+}
+
+/// The JSON log lines the worker wrote to wrangler's output so far.
+fn log_lines() -> Vec<Value> {
+    let log = support::root().join("target/forecourt/it-platform-wrangler.log");
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines().filter(|line| line.starts_with('{')).filter_map(|line| serde_json::from_str(line).ok()).collect()
+}
+
+fn every_request_logs_one_json_line_with_its_route_template(api: &Api) {
+    let response = api.get("/api/vehicles/veh-00003");
+    assert_eq!(response.status(), 200);
+    let request_id = response.headers()["x-request-id"].to_str().expect("ASCII").to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let lines = loop {
+        let lines: Vec<Value> =
+            log_lines().into_iter().filter(|line| line["request_id"] == request_id.as_str()).collect();
+        if !lines.is_empty() || std::time::Instant::now() > deadline {
+            break lines;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(lines.len(), 1, "exactly one line for {request_id}");
+    let line = &lines[0];
+    assert_eq!(line["method"], "GET");
+    assert_eq!(line["route"], "/api/vehicles/{id}");
+    assert_eq!(line["status"], 200);
+    assert!(line["duration_ms"].as_f64().is_some());
+    assert!(line["cache"] == "HIT" || line["cache"] == "MISS", "{line}");
 }

@@ -2,8 +2,10 @@
 //! content negotiation for compression, security headers and one structured log line.
 
 use super::problem::ApiError;
+use super::request_scope::{self, RequestContext};
 use forecourt_domain::{caching, compression, cors};
 use std::future::Future;
+use std::rc::Rc;
 use worker::{Env, Headers, Request, Response, ResponseBody, Result};
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
@@ -17,6 +19,7 @@ where
 {
     let started = js_sys::Date::now();
     let request_id = request_id(&req);
+    let context = Rc::new(RequestContext { request_id: request_id.clone(), ..Default::default() });
     let method = req.method().to_string();
     let path = req.path();
     let accept_encoding = client_accept_encoding(&req);
@@ -35,7 +38,7 @@ where
     let outcome = match (limited, preflight) {
         (Some(error), _) => error.into_response(),
         (None, true) => preflight_response(cors_origin.as_deref()),
-        (None, false) => dispatch(req, env).await,
+        (None, false) => request_scope::scoped(Rc::clone(&context), dispatch(req, env)).await,
     };
     let response = match outcome {
         Ok(response) => response,
@@ -46,7 +49,7 @@ where
     };
     // A WebSocket handshake response must reach the client exactly as the room made it.
     if response.status_code() == 101 {
-        log_line(&request_id, &method, &path, 101, started, None);
+        log_line(&context, &method, &path, 101, started, None);
         return Ok(response);
     }
     let response = problem_for_router_errors(response, &path)?;
@@ -83,7 +86,7 @@ where
             if if_none_match.as_deref().is_some_and(|header| caching::not_modified(header, &etag)) {
                 let headers = response.headers().clone();
                 headers.set("content-encoding", "identity")?;
-                log_line(&request_id, &method, &path, 304, started, cache_status.as_deref());
+                log_line(&context, &method, &path, 304, started, cache_status.as_deref());
                 return Ok(Response::empty()?.with_status(304).with_headers(headers));
             }
         }
@@ -93,7 +96,7 @@ where
     // Cloudflare's front line would compress every compressible body regardless of size or the
     // client's opt-out; `identity` is how a Worker tells it not to.
     response.headers_mut().set("content-encoding", encoding.header_value().unwrap_or("identity"))?;
-    log_line(&request_id, &method, &path, response.status_code(), started, cache_status.as_deref());
+    log_line(&context, &method, &path, response.status_code(), started, cache_status.as_deref());
     Ok(response)
 }
 
@@ -156,11 +159,15 @@ async fn with_request_id_in_problem(mut response: Response, request_id: &str) ->
     Ok(Response::from_bytes(serde_json::to_vec(&body)?)?.with_status(status).with_headers(headers))
 }
 
-fn log_line(request_id: &str, method: &str, path: &str, status: u16, started: f64, cache: Option<&str>) {
+/// One JSON line per request: what an operator filters and aggregates on.
+fn log_line(context: &RequestContext, method: &str, path: &str, status: u16, started: f64, cache: Option<&str>) {
     let line = serde_json::json!({
-        "request_id": request_id,
+        "request_id": context.request_id,
         "method": method,
-        "route": path,
+        // The template, so that lines aggregate per route; unmatched paths log as such.
+        "route": super::openapi::route_pattern(path).unwrap_or_else(|| "unmatched".into()),
+        "coalesced": *context.coalesced.borrow(),
+        "origin_reads": *context.origin_reads.borrow(),
         "status": status,
         "duration_ms": js_sys::Date::now() - started,
         "cache": cache,

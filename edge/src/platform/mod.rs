@@ -14,4 +14,5 @@ pub mod listing;
 pub mod openapi;
 pub mod problem;
 pub mod rate_limit;
+pub mod request_scope;
 pub mod row_scope;
