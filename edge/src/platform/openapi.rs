@@ -107,6 +107,28 @@ pub async fn document(_req: Request, _ctx: RouteContext<()>) -> Result<Response>
     respond(Ok(response))
 }
 
+/// The route template (`/api/vehicles/{id}`) that `path` matches, for the log line; the most
+/// literal one when several do. The document lists every route (a test makes sure of it).
+pub fn route_pattern(path: &str) -> Option<String> {
+    thread_local! {
+        static TEMPLATES: OnceCell<Vec<String>> = const { OnceCell::new() };
+    }
+    let segments: Vec<&str> = path.split('/').collect();
+    TEMPLATES.with(|cell| {
+        let templates = cell.get_or_init(|| ApiDoc::openapi().paths.paths.keys().cloned().collect());
+        templates
+            .iter()
+            .filter_map(|template| {
+                let parts: Vec<&str> = template.split('/').collect();
+                let matches = parts.len() == segments.len()
+                    && parts.iter().zip(&segments).all(|(part, segment)| part.starts_with('{') || part == segment);
+                matches.then(|| (parts.iter().filter(|part| !part.starts_with('{')).count(), template))
+            })
+            .max_by_key(|(literal, _)| *literal)
+            .map(|(_, template)| template.clone())
+    })
+}
+
 /// Adds what every route shares, so a handler's annotation only says what is particular to it.
 struct Shared;
 
