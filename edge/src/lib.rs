@@ -5,6 +5,7 @@
 //! which adds the cross-cutting concerns (request id, problem+json errors, compression, security
 //! headers, one log line) around the route table in [`routes`].
 
+mod analytics;
 mod identity;
 mod platform;
 mod realtime;
@@ -15,6 +16,7 @@ mod workshop;
 use platform::envelope;
 use worker::{event, Context, Env, Request, Response, Result};
 
+pub use analytics::recompute::Recompute;
 pub use realtime::room::Room;
 
 #[event(fetch)]

@@ -241,6 +241,39 @@ fn rows(api: &Api, admin: &str) -> Vec<Row> {
             .with_body(json!({"to": "checked_in", "note": "matrix", "expected_version": stale})),
         // Audit: admins only.
         Row::new(Method::GET, format!("/api/audit?entity=vehicle&entity_id={vehicle}"), &[Admin]),
+        // Analytics: anomalies, forecasts and dashboards for managers of the location and
+        // admins; maintenance plans for the owner and service staff; predictions rated by staff
+        // who can see them; telemetry only from telematics units (never a person).
+        Row::new(Method::GET, "/api/anomalies", &[Manager, OtherLocationManager, Admin]),
+        Row::new(Method::GET, "/api/anomalies/an-0004", &[Manager, Admin]),
+        Row::new(Method::POST, "/api/anomalies/an-0004/transitions", &[Manager, Admin])
+            .with_body(json!({"to": "acknowledged", "expected_version": stale})),
+        Row::new(Method::POST, "/api/anomalies/an-0004/comments", &[Manager, Admin]).with_body(json!({"body": " "})),
+        Row::new(Method::POST, "/api/telemetry", &[]).with_body(json!({"readings": []})),
+        Row::new(Method::GET, "/api/analytics/forecasts?location=loc-north&series=sales_weekly", &[Manager, Admin]),
+        Row::new(Method::POST, "/api/analytics/forecasts/recompute", &[Manager, Admin])
+            .with_body(json!({"location": "loc-north", "series": "matrix"})),
+        Row::new(
+            Method::GET,
+            "/api/vehicles/own-00001/maintenance",
+            &[
+                Customer,
+                Advisor,
+                OtherLocationAdvisor,
+                Technician,
+                OtherTechnician,
+                Manager,
+                OtherLocationManager,
+                Admin,
+            ],
+        ),
+        Row::new(
+            Method::POST,
+            "/api/predictions/pred-maintenance-own-00001/feedback",
+            &[Advisor, OtherLocationAdvisor, Technician, OtherTechnician, Manager, OtherLocationManager, Admin],
+        )
+        .with_body(json!({"rating": 0})),
+        Row::new(Method::GET, "/api/dashboards/loc-north", &[Manager, Admin]),
     ];
     rows.extend(workshop_rows(&order));
     rows

@@ -2,6 +2,7 @@
 
 pub mod kiosk;
 mod lazy;
+pub mod manager;
 pub mod stock;
 pub mod vehicle;
 
@@ -22,6 +23,14 @@ lazy_page!(
     chunk = kiosk,
     loader = load_kiosk_page,
     view = kiosk::KioskPage
+);
+
+lazy_page!(
+    /// `/manager/:location`: only managers need the dashboard and its charts.
+    ManagerRoute,
+    chunk = manager,
+    loader = load_manager_page,
+    view = manager::ManagerDashboardPage
 );
 
 lazy_page!(

@@ -5,7 +5,7 @@ mod notices;
 pub use notices::{OfflineBanner, SavedNotice};
 
 use crate::pages::kiosk::lock::{is_kiosk_path, is_locked};
-use crate::pages::{stock::StockPage, KioskExitRoute, KioskRoute, NotFound, VehicleRoute};
+use crate::pages::{stock::StockPage, KioskExitRoute, KioskRoute, ManagerRoute, NotFound, VehicleRoute};
 use crate::pwa::UpdatePrompt;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
@@ -44,6 +44,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/stock") view=StockPage/>
                     <Route path=path!("/vehicles/:id") view={Lazy::<VehicleRoute>::new()}/>
                     <Route path=path!("/kiosk") view={Lazy::<KioskRoute>::new()}/>
+                    <Route path=path!("/manager/:location") view={Lazy::<ManagerRoute>::new()}/>
                     <Route path=path!("/kiosk/exit") view={Lazy::<KioskExitRoute>::new()}/>
                     // Anything else under /kiosk is the kiosk too: no dead end on a kiosk screen.
                     <Route path=path!("/kiosk/*any") view=|| view! { <Redirect path="/kiosk"/> }/>
