@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod caching;
 pub mod compression;
+pub mod customers;
 pub mod identity;
 pub mod money;
 pub mod problem;

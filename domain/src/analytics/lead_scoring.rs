@@ -212,7 +212,7 @@ pub enum LeadScoringError {
 }
 
 /// The factors a model uses, checked against leakage.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureSet {
     factors: Vec<Factor>,
 }
@@ -256,7 +256,7 @@ impl FeatureSet {
 
 /// One factor's push on the score, in log-odds relative to an average lead (positive = raises
 /// the chance).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
     pub factor: Factor,
     pub log_odds: f64,
@@ -270,7 +270,8 @@ pub struct LeadScore {
     pub model_version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Serialisable so a model trained offline can be stored (D1 `lead_models`) and scored at the edge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadModel {
     features: FeatureSet,
     means: Vec<f64>,

@@ -2,6 +2,7 @@
 
 pub mod history;
 pub mod people;
+pub mod showroom;
 mod sql;
 pub mod stock;
 
@@ -13,6 +14,7 @@ pub fn seed_sql() -> String {
     stock::write(&mut out);
     people::write(&mut out);
     history::write(&mut out);
+    showroom::write(&mut out);
     out
 }
 
