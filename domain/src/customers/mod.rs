@@ -4,6 +4,7 @@
 pub mod contact;
 pub mod merge;
 pub mod profile;
+pub mod search;
 
 use serde::{Deserialize, Serialize};
 

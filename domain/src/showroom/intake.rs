@@ -5,7 +5,6 @@
 use crate::analytics::lead_scoring::{ContactMethod, LeadAtArrival, LeadSource, Timeframe};
 use crate::customers::contact::{parse_name, ContactKeys};
 use crate::customers::{Channel, PreferredContact};
-use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -277,7 +276,8 @@ impl NewLead {
 /// What the edge looked up about the customer and the car before scoring, all known at arrival.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArrivalContext {
-    pub arrived_at: NaiveDateTime,
+    /// Milliseconds since the epoch (UTC).
+    pub arrived_at_millis: i64,
     pub vehicle_price_cents: Option<i64>,
     /// The customer bought or serviced here before this lead.
     pub returning_customer: bool,
@@ -289,7 +289,9 @@ impl LeadIntake {
     /// The lead as the scoring model sees it: only what is known the moment it arrives.
     pub fn at_arrival(&self, context: &ArrivalContext) -> LeadAtArrival {
         LeadAtArrival {
-            arrived_at: context.arrived_at,
+            arrived_at: chrono::DateTime::from_timestamp_millis(context.arrived_at_millis)
+                .map(|t| t.naive_utc())
+                .unwrap_or_default(),
             source: self.source,
             timeframe: self.timeframe.for_model(),
             contact: contact_for_model(self.preferred_contact),
@@ -391,14 +393,14 @@ mod tests {
     #[test]
     fn the_model_sees_only_arrival_facts_in_its_own_categories() {
         let intake = lead(FORM).validate(&Submitter::Anonymous).expect("valid");
-        let arrived_at = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).and_then(|d| d.and_hms_opt(10, 0, 0));
         let context = ArrivalContext {
-            arrived_at: arrived_at.unwrap_or_default(),
+            arrived_at_millis: 1_795_860_000_000,
             vehicle_price_cents: Some(1_800_000),
             returning_customer: true,
             prior_visits: 2,
         };
         let arrival = intake.at_arrival(&context);
+        assert_eq!(arrival.arrived_at.and_utc().timestamp_millis(), 1_795_860_000_000);
         assert_eq!(arrival.timeframe, Timeframe::ThisMonth);
         assert_eq!(arrival.contact, ContactMethod::Email);
         assert_eq!(arrival.budget_max_cents, Some(2_000_000));

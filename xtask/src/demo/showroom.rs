@@ -25,9 +25,13 @@ pub const KIOSKS: &[(&str, &str, &str, &str)] = &[
     ("dev-kiosk-south", "loc-south", "shw-south", "fcd_demo-kiosk-south-2026"),
 ];
 
-/// Profiles that are the same person as another one, as (id, name, email, phone, home, same as):
-/// found by phone written another way, or by the same address in other capitals.
-pub const DUPLICATES: &[(&str, &str, Option<&str>, Option<&str>, &str, &str)] = &[
+/// (id, name, email, phone, home location, the profile it duplicates)
+pub type Duplicate =
+    (&'static str, &'static str, Option<&'static str>, Option<&'static str>, &'static str, &'static str);
+
+/// Profiles that are the same person as another one: found by phone written another way, or by
+/// the same address in other capitals.
+pub const DUPLICATES: &[Duplicate] = &[
     ("cus-90001", "Alex Morgan", Some("alex.morgan@work.example"), Some("07700 900000"), "loc-north", "cus-00001"),
     ("cus-90002", "S. Patel", Some("SAM@example.com"), None, "loc-city", "cus-00002"),
     ("cus-90003", "Jamie Smith", None, Some("+44 (0)7700 900003"), "loc-north", "cus-00004"),
