@@ -5,6 +5,7 @@ pub mod people;
 pub mod showroom;
 mod sql;
 pub mod stock;
+pub mod workshop;
 
 pub use stock::VEHICLE_COUNT;
 
@@ -14,6 +15,7 @@ pub fn seed_sql() -> String {
     stock::write(&mut out);
     people::write(&mut out);
     history::write(&mut out);
+    workshop::write(&mut out);
     showroom::write(&mut out);
     out
 }

@@ -1,6 +1,6 @@
 //! Demo data of the showroom slice: the live lead-scoring model (and the scores of the demo
-//! leads), customers who exist twice and wait to be merged, timelines across channels, kiosks
-//! with known device tokens, and notifications for the reps.
+//! leads), customers who exist twice and wait to be merged, timelines across channels, and
+//! notifications for the reps. (The demo kiosks and their tokens are in `workshop`.)
 
 use super::people::{customer_id, CREATED_AT};
 use super::sql::{Insert, Value};
@@ -10,20 +10,11 @@ use forecourt_domain::analytics::lead_scoring::{FeatureSet, LeadAtArrival, LeadM
 use forecourt_domain::analytics::synthetic;
 use forecourt_domain::customers::PreferredContact;
 use forecourt_domain::showroom::intake::{contact_for_model, LeadTimeframe};
-use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 /// Historical leads the demo model learns from (the analytics module's ground-truth generator).
 const TRAINING_LEADS: usize = 4_000;
 const TRAINING_SEED: u64 = 0x4c45_4144_5345_4544;
-
-/// The demo kiosks' device tokens, one per showroom (documented in the README). Demo data only:
-/// real kiosks get theirs from the admin's device screen, and only the hash is stored.
-pub const KIOSKS: &[(&str, &str, &str, &str)] = &[
-    ("dev-kiosk-north", "loc-north", "shw-north", "fcd_demo-kiosk-north-2026"),
-    ("dev-kiosk-city", "loc-city", "shw-city", "fcd_demo-kiosk-city-2026"),
-    ("dev-kiosk-south", "loc-south", "shw-south", "fcd_demo-kiosk-south-2026"),
-];
 
 /// (id, name, email, phone, home location, the profile it duplicates)
 pub type Duplicate =
@@ -76,10 +67,6 @@ pub fn score_lead(source: &str, timeframe: &str, contact: &str, budget_max_cents
     [(score.probability.clamp(0.0, 1.0)).into(), score.model_version.into(), reasons.into()]
 }
 
-fn token_hash(token: &str) -> String {
-    format!("{:x}", Sha256::digest(token.as_bytes()))
-}
-
 pub fn write(out: &mut String) {
     let mut models = Insert::into("lead_models", &["version", "model", "trained_at"]);
     let model = model();
@@ -89,22 +76,6 @@ pub fn write(out: &mut String) {
         CREATED_AT.into(),
     ]);
     models.write_to(out);
-
-    let mut devices =
-        Insert::into("devices", &["id", "kind", "name", "location_id", "showroom_id", "token_hash", "created_at"]);
-    for &(id, location, showroom, token) in KIOSKS {
-        let name = format!("Showroom kiosk ({})", location.trim_start_matches("loc-"));
-        devices.row(vec![
-            id.into(),
-            "kiosk".into(),
-            name.into(),
-            location.into(),
-            showroom.into(),
-            token_hash(token).into(),
-            CREATED_AT.into(),
-        ]);
-    }
-    devices.write_to(out);
 
     let mut customers = Insert::into(
         "customers",
