@@ -28,6 +28,7 @@ pub const MODEL_FAMILY: &str = "lead-logit/1";
 /// L2 penalty: enough to keep rare categories from getting extreme weights.
 const L2_ALPHA: f64 = 1.0;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeadSource {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a customer wants to be contacted (the `customers.preferred_contact` and
 /// `leads.preferred_contact` values).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PreferredContact {

@@ -11,6 +11,7 @@ use thiserror::Error;
 pub const MAX_PREFERENCES_BYTES: usize = 4 * 1024;
 
 /// `PATCH /api/customers/{id}`: every field optional except the version read.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
@@ -18,14 +19,17 @@ pub struct ProfilePatch {
     pub name: Option<String>,
     /// `Some(None)` (JSON `null`) removes the address.
     #[serde(default, with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub email: Option<Option<String>>,
     #[serde(default, with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub phone: Option<Option<String>>,
     #[serde(default)]
     pub preferred_contact: Option<PreferredContact>,
     #[serde(default)]
     pub consent_marketing: Option<bool>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub preferences: Option<Map<String, Value>>,
     pub expected_version: i64,
 }

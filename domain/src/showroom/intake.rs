@@ -13,6 +13,7 @@ pub const MAX_BUDGET_CENTS: i64 = 1_000_000_000;
 pub const MAX_MESSAGE_CHARS: usize = 2_000;
 
 /// When the customer means to buy: the `leads.timeframe` values.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LeadTimeframe {
     #[serde(rename = "now")]
@@ -71,6 +72,7 @@ pub fn contact_for_model(contact: PreferredContact) -> ContactMethod {
 }
 
 /// Who to attach the lead to, as the person gave it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewContact {
@@ -82,6 +84,7 @@ pub struct NewContact {
 }
 
 /// The body of `POST /api/leads`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewLead {

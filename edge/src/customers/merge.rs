@@ -18,7 +18,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{Request, Response, Result, RouteContext};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MergeRequest {
     duplicate_id: String,
@@ -38,6 +38,18 @@ fn facts(row: &CustomerRow) -> ProfileFacts {
     }
 }
 
+/// The survivor after a merge, and the id that now points at it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Merged {
+    survivor: Customer,
+    merged: String,
+}
+
+/// `POST /api/customers/:id/merge`.
+#[utoipa::path(post, path = "/api/customers/{id}/merge", tag = "customers", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the survivor")), request_body = MergeRequest,
+    responses((status = 200, description = "Merged: everything of the duplicate now belongs to the survivor",
+        body = Merged)))]
 pub async fn merge(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(merge_profiles(req, ctx).await)
 }
@@ -160,8 +172,5 @@ async fn merge_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
     if survivor_changed == 0 {
         return Err(ApiError::Conflict { current: to_json(&Customer::from(current))? });
     }
-    Ok(Response::from_json(&serde_json::json!({
-        "survivor": Customer::from(current),
-        "merged": merge.duplicate_id,
-    }))?)
+    Ok(Response::from_json(&Merged { survivor: Customer::from(current), merged: merge.duplicate_id })?)
 }

@@ -20,7 +20,7 @@ use worker::{D1Database, D1PreparedStatement, Env, Request, Response, Result, Ro
 pub const KINDS: &[&str] = &["lead_assigned", "test_drive_reminder", "assistance_requested"];
 pub const CHANNELS: &[&str] = &["in_app", "push", "email"];
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notification {
     pub id: String,
     pub user_id: String,
@@ -105,12 +105,25 @@ fn person(principal: &Principal) -> ApiResult<()> {
     Ok(())
 }
 
+/// The caller's notifications and how many are unread.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Inbox {
+    items: Vec<Notification>,
+    unread: i64,
+    next_cursor: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct Count {
     unread: i64,
 }
 
 /// `GET /api/notifications?unread=true&limit=&cursor=`: the caller's own, newest first.
+#[utoipa::path(get, path = "/api/notifications", tag = "notifications", security(("bearer" = [])),
+    params(("unread" = Option<bool>, Query, description = "only unread ones"),
+        ("limit" = Option<u32>, Query, description = "1–100"), ("cursor" = Option<String>, Query)),
+    responses((status = 200, description = "The caller's notifications, newest first, with the unread count",
+        body = Inbox)))]
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_notifications(req, ctx).await)
 }
@@ -172,14 +185,13 @@ async fn list_notifications(req: Request, ctx: RouteContext<()>) -> ApiResult<Re
     let next_cursor = (items.len() == params.limit as usize)
         .then(|| items.last().map(|n| format!("{}|{}", n.created_at, n.id)))
         .flatten();
-    Ok(Response::from_json(&serde_json::json!({
-        "items": items,
-        "unread": count.map(|c| c.unread).unwrap_or(0),
-        "next_cursor": next_cursor,
-    }))?)
+    Ok(Response::from_json(&Inbox { items, unread: count.map(|c| c.unread).unwrap_or(0), next_cursor })?)
 }
 
 /// `POST /api/notifications/:id/read`: marks one of the caller's own as read (idempotent).
+#[utoipa::path(post, path = "/api/notifications/{id}/read", tag = "notifications", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The notification, read", body = Notification)))]
 pub async fn mark_read(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(mark_read_checked(req, ctx).await)
 }
@@ -233,7 +245,7 @@ async fn mark_read_once(ctx: RouteContext<()>, principal: Principal) -> ApiResul
     Ok(Response::from_json(&find_own(&db, &principal, &id).await?)?)
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Preference {
     pub kind: String,
@@ -248,7 +260,7 @@ struct PreferenceRow {
     enabled: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PreferencesBody {
     preferences: Vec<Preference>,
@@ -274,6 +286,8 @@ async fn preferences_of(db: &D1Database, user_id: &str) -> ApiResult<Vec<Prefere
 }
 
 /// `GET /api/notifications/preferences`: every kind × channel with its switch.
+#[utoipa::path(get, path = "/api/notifications/preferences", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "Every kind × channel, on unless switched off", body = PreferencesBody)))]
 pub async fn preferences(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(get_preferences(req, ctx).await)
 }
@@ -282,11 +296,14 @@ async fn get_preferences(req: Request, ctx: RouteContext<()>) -> ApiResult<Respo
     let principal = require_principal(&req, &ctx.env).await?;
     person(&principal)?;
     let db = bindings::database(&ctx.env)?;
-    Ok(Response::from_json(&serde_json::json!({ "preferences": preferences_of(&db, &principal.subject).await? }))?)
+    Ok(Response::from_json(&PreferencesBody { preferences: preferences_of(&db, &principal.subject).await? })?)
 }
 
 /// `PUT /api/notifications/preferences` with `{"preferences": [{"kind","channel","enabled"}]}`:
 /// the listed switches are set, the others stay as they were.
+#[utoipa::path(put, path = "/api/notifications/preferences", tag = "notifications", security(("bearer" = [])),
+    request_body = PreferencesBody,
+    responses((status = 200, description = "All preferences after the change", body = PreferencesBody)))]
 pub async fn set_preferences(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(put_preferences(req, ctx).await)
 }
@@ -354,5 +371,5 @@ async fn put_preferences_once(body: Vec<u8>, ctx: RouteContext<()>, principal: P
         &after,
     )?);
     db.batch(statements).await?;
-    Ok(Response::from_json(&serde_json::json!({ "preferences": after }))?)
+    Ok(Response::from_json(&PreferencesBody { preferences: after })?)
 }

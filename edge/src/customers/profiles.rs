@@ -107,6 +107,12 @@ fn list_query(url: &Url) -> ApiResult<ListQuery> {
 }
 
 /// `GET /api/customers?q=&limit=&cursor=&merged=`: staff search, by id.
+#[utoipa::path(get, path = "/api/customers", tag = "customers", security(("bearer" = [])),
+    params(("q" = Option<String>, Query, description = "full text over name, email and phone (prefix terms)"),
+        ("merged" = Option<bool>, Query, description = "include merged duplicates (default false)"),
+        ("limit" = Option<u32>, Query, description = "1–100"), ("cursor" = Option<String>, Query)),
+    responses((status = 200, description = "Profiles of the caller's locations, by id",
+        body = crate::platform::openapi::Page<Customer>)))]
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_customers(req, ctx).await)
 }
@@ -183,11 +189,17 @@ async fn rows_of<T: serde::de::DeserializeOwned>(db: &D1Database, sql: &str, id:
 }
 
 /// `GET /api/customers/:id`: the unified profile.
+#[utoipa::path(get, path = "/api/customers/{id}", tag = "customers", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The profile with `leads`, `vehicles`, `test_drives` and `appointments`",
+        body = Customer)))]
 pub async fn detail(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(profile(req, ctx, None).await)
 }
 
 /// `GET /api/customers/me`: a signed-in customer's own profile.
+#[utoipa::path(get, path = "/api/customers/me", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, description = "The caller's own unified profile", body = Customer)))]
 pub async fn me(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(profile(req, ctx, Some(())).await)
 }
@@ -238,6 +250,17 @@ async fn profile(req: Request, ctx: RouteContext<()>, me: Option<()>) -> ApiResu
     Ok(Response::from_json(&body)?)
 }
 
+/// One thing the customer did, on one channel.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TimelineEntry {
+    id: i64,
+    channel: String,
+    kind: String,
+    #[schema(value_type = Object)]
+    detail: serde_json::Value,
+    at: String,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Activity {
     id: i64,
@@ -248,6 +271,11 @@ struct Activity {
 }
 
 /// `GET /api/customers/:id/timeline?limit=&cursor=`: every channel, newest first.
+#[utoipa::path(get, path = "/api/customers/{id}/timeline", tag = "customers", security(("bearer" = [])),
+    params(("id" = String, Path), ("limit" = Option<u32>, Query, description = "1–100"),
+        ("cursor" = Option<String>, Query)),
+    responses((status = 200, description = "Activity from every channel, newest first",
+        body = crate::platform::openapi::Page<TimelineEntry>)))]
 pub async fn timeline(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(customer_timeline(req, ctx).await)
 }
@@ -294,19 +322,23 @@ async fn customer_timeline(req: Request, ctx: RouteContext<()>) -> ApiResult<Res
         .await?
         .results()?;
     let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|a| a.id.to_string())).flatten();
-    let items: Vec<serde_json::Value> = rows
+    let items: Vec<TimelineEntry> = rows
         .into_iter()
-        .map(|a| {
-            serde_json::json!({
-                "id": a.id, "channel": a.channel, "kind": a.kind, "at": a.at,
-                "detail": serde_json::from_str::<serde_json::Value>(&a.detail).unwrap_or(serde_json::Value::Null),
-            })
+        .map(|a| TimelineEntry {
+            detail: serde_json::from_str(&a.detail).unwrap_or(serde_json::Value::Null),
+            id: a.id,
+            channel: a.channel,
+            kind: a.kind,
+            at: a.at,
         })
         .collect();
     Ok(Response::from_json(&serde_json::json!({ "items": items, "next_cursor": next_cursor }))?)
 }
 
 /// `PATCH /api/customers/:id` with a [`ProfilePatch`].
+#[utoipa::path(patch, path = "/api/customers/{id}", tag = "customers", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ProfilePatch,
+    responses((status = 200, description = "The updated profile", body = Customer)))]
 pub async fn update(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(update_profile(req, ctx).await)
 }

@@ -30,7 +30,7 @@ pub struct CustomerRow {
 }
 
 /// A profile as the API shows it: booleans as booleans, preferences as JSON.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Customer {
     pub id: String,
     pub name: String,
@@ -39,6 +39,7 @@ pub struct Customer {
     pub preferred_contact: String,
     pub consent_marketing: bool,
     pub consent_updated_at: Option<String>,
+    #[schema(value_type = Object)]
     pub preferences: serde_json::Value,
     pub high_value: bool,
     pub merged_into: Option<String>,

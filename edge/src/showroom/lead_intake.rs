@@ -58,6 +58,22 @@ fn submitter(principal: Option<&Principal>) -> ApiResult<Submitter> {
     }
 }
 
+/// What the public form and kiosks get back: a receipt, never the profile behind it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct LeadReceipt {
+    pub id: String,
+    pub status: String,
+    pub received_at: String,
+}
+
+/// `POST /api/leads`.
+#[utoipa::path(post, path = "/api/leads", tag = "showroom",
+    security((), ("bearer" = []), ("device_token" = [])),
+    request_body = NewLead,
+    responses(
+        (status = 201, description = "Staff and customers get the lead (score, reasons, assignment); \
+            the anonymous web form and kiosks a receipt", body = leads::Lead),
+        (status = 201, description = "Receipt (anonymous, kiosk)", body = LeadReceipt)))]
 pub async fn create(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(create_lead(req, ctx).await)
 }
@@ -237,12 +253,12 @@ async fn create_once(
     let now = now_rfc3339();
     let mut statements = Vec::new();
     let actor = principal.as_ref().map(|p| (p.subject.as_str(), p.role.as_str()));
-    let (customer_id, created_customer) = match &intake.customer {
+    let customer_id = match &intake.customer {
         LeadCustomer::Existing(id) => {
             let row = records::find(&db, id).await?;
             match row {
-                Some(row) if row.merged_into.is_none() => (row.id, false),
-                Some(row) => (row.merged_into.unwrap_or_default(), false),
+                Some(row) if row.merged_into.is_none() => row.id,
+                Some(row) => row.merged_into.unwrap_or_default(),
                 None => return Err(invalid("customer_id", format!("'{id}' is not a customer"))),
             }
         }
@@ -250,7 +266,7 @@ async fn create_once(
             let email = keys.email.as_ref().map(|e| e.as_str());
             let phone = keys.phone.as_ref().map(|p| p.as_str());
             match records::find_by_contact(&db, email, phone).await? {
-                Some(id) => (id, false),
+                Some(id) => id,
                 None => {
                     let id = time_ordered_id("cus")?;
                     statements.push(
@@ -270,7 +286,7 @@ async fn create_once(
                     );
                     let after = serde_json::json!({"id": id, "name": name, "email": email, "phone": phone});
                     statements.push(audit_as(&db, actor, "customer.create", "customer", &id, &(), &after)?);
-                    (id, true)
+                    id
                 }
             }
         }
@@ -396,14 +412,12 @@ async fn create_once(
         .filter(|p| matches!(p.role, Role::Sales | Role::Manager | Role::Admin | Role::Customer))
     {
         Some(p) => to_json(&leads::with_timer(leads::find(&db, p, &lead_id).await?, now_seconds()))?,
-        None => {
-            serde_json::json!({ "id": lead_id, "status": "new", "received_at": now, "new_customer": created_customer && principal.is_some() })
-        }
+        None => to_json(&LeadReceipt { id: lead_id, status: "new".into(), received_at: now })?,
     };
     Ok(Response::from_json(&response)?.with_status(201))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Assignment {
     /// Omitted by sales taking a lead for themselves.
@@ -414,6 +428,9 @@ struct Assignment {
 }
 
 /// `POST /api/leads/:id/assignment` with `{"rep_id"?, "expected_version"?}`.
+#[utoipa::path(post, path = "/api/leads/{id}/assignment", tag = "showroom", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = Assignment,
+    responses((status = 200, description = "The lead with its new rep", body = leads::Lead)))]
 pub async fn assign(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(assign_lead(req, ctx).await)
 }
