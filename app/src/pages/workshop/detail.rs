@@ -3,7 +3,7 @@
 use super::list::saved_summary;
 use super::tracker::Tracker;
 use super::transition::{TransitionForm, Waiting};
-use crate::api::workshop::{self, WorkOrder};
+use crate::api::workshop::{self, WorkOrder, WorkOrderSummary};
 use crate::api::ApiError;
 use crate::format::{self, timestamp, work_order_status_label};
 use crate::live::{LiveIndicator, LiveStatus, RoomConnection};
@@ -88,11 +88,19 @@ pub fn WorkOrderDetail(id: String) -> impl IntoView {
     });
     let status = follow_order(&id, move || fresh.refetch());
     let shown = Memo::new(move |_| decide(fresh.get(), saved.get()));
+    // The form and the outbox entries live outside the re-rendered part: a refetch or a live
+    // update must not rebuild the form under the person's fingers (and lose their focus).
+    let summary = Memo::new(move |_| match shown.get() {
+        Shown::Order(order, _) => Some(order.summary),
+        _ => None,
+    });
+    let session = use_session();
+    let editor = move || session.role().filter(|r| *r != Role::Customer);
 
     view! {
         <article class="page work-order">
             <nav class="breadcrumb" aria-label="Breadcrumb">
-                {move || match use_session().role() {
+                {move || match session.role() {
                     Some(Role::Customer) => view! { <A href="/my">"← My car"</A> }.into_any(),
                     _ => view! { <A href="/work-orders">"← All work orders"</A> }.into_any(),
                 }}
@@ -112,8 +120,16 @@ pub fn WorkOrderDetail(id: String) -> impl IntoView {
                         let text = if e.is_offline() { "Offline — showing the saved work order" } else { "Could not refresh — showing the saved work order" };
                         view! { <OfflineBanner message=text/> }
                     })}
-                    <OrderView order=*order status=status/>
+                    <OrderHead order=order.summary status=status/>
                 }.into_any(),
+            }}
+            <Show when=move || summary.with(Option::is_some)>
+                <Waiting id=id.clone()/>
+                {move || editor().map(|role| view! { <TransitionForm order=summary role=role/> })}
+            </Show>
+            {move || match shown.get() {
+                Shown::Order(order, _) => view! { <OrderBody order=*order/> }.into_any(),
+                _ => ().into_any(),
             }}
         </article>
     }
@@ -141,31 +157,29 @@ fn follow_order(id: &str, refetch: impl Fn() + Clone + 'static) -> ReadSignal<Li
 }
 
 #[component]
-fn OrderView(order: WorkOrder, status: ReadSignal<LiveStatus>) -> impl IntoView {
-    let session = use_session();
-    let summary = order.summary.clone();
-    let title = format!("Work order {}", summary.id);
-    let status_class = format!("status wo-status-{}", summary.status.as_str());
-    let role = session.role();
-    let can_edit = role.is_some_and(|r| r != Role::Customer);
+fn OrderHead(order: WorkOrderSummary, status: ReadSignal<LiveStatus>) -> impl IntoView {
+    let title = format!("Work order {}", order.id);
+    let status_class = format!("status wo-status-{}", order.status.as_str());
     view! {
         <Title text=title.clone()/>
         <header class="vehicle-head">
             <div>
                 <h1 data-testid="work-order-title">{title}</h1>
-                <p class="sub">{summary.complaint.clone()}</p>
+                <p class="sub">{order.complaint.clone()}</p>
             </div>
             <div class="price-meta">
-                <span class=status_class data-testid="work-order-status">{work_order_status_label(summary.status)}</span>
+                <span class=status_class data-testid="work-order-status">{work_order_status_label(order.status)}</span>
                 <LiveIndicator status=status title="Status updates as the workshop works"/>
             </div>
         </header>
-        <Tracker status=summary.status/>
-        <Waiting id=summary.id.clone()/>
-        {(can_edit).then(|| {
-            let role = role.unwrap_or(Role::Customer);
-            view! { <TransitionForm order=summary.clone() role=role/> }
-        })}
+        <Tracker status=order.status/>
+    }
+}
+
+#[component]
+fn OrderBody(order: WorkOrder) -> impl IntoView {
+    let summary = order.summary.clone();
+    view! {
         <section class="panel" aria-labelledby="facts-heading">
             <h2 id="facts-heading">"Details"</h2>
             <dl class="specs">

@@ -20,15 +20,16 @@ pub fn queued_for(id: &str) -> Vec<Queued> {
 }
 
 #[component]
-pub fn TransitionForm(order: WorkOrderSummary, role: Role) -> impl IntoView {
+pub fn TransitionForm(order: Memo<Option<WorkOrderSummary>>, role: Role) -> impl IntoView {
     let online = use_online();
     let choice = RwSignal::new(None::<WorkOrderStatus>);
     let note = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
-    let order = StoredValue::new(order);
     // Where the order stands once what waits in the outbox is applied: the form builds on that.
-    let projection = Memo::new(move |_| order.with_value(|o| projected(o, &queued_for(&o.id))));
+    let projection = Memo::new(move |_| {
+        order.with(|o| o.as_ref().map(|o| projected(o, &queued_for(&o.id))).unwrap_or((WorkOrderStatus::Booked, 0)))
+    });
     let options = Memo::new(move |_| {
         let (status, _) = projection.get();
         status.next().iter().copied().filter(|to| may_move(role, *to)).collect::<Vec<_>>()
@@ -43,7 +44,7 @@ pub fn TransitionForm(order: WorkOrderSummary, role: Role) -> impl IntoView {
         let (_, expected_version) = projection.get_untracked();
         let text = note.get_untracked().trim().to_owned();
         let body = TransitionBody { to, note: (!text.is_empty()).then_some(text), expected_version };
-        let id = order.with_value(|o| o.id.clone());
+        let Some(id) = order.with_untracked(|o| o.as_ref().map(|o| o.id.clone())) else { return };
         error.set(None);
         spawn_local(async move {
             match submit_transition(&id, body).await {
