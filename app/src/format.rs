@@ -66,12 +66,13 @@ pub fn timestamp(rfc3339: &str) -> String {
     )
 }
 
-/// `754` seconds → `12 min 34 s`; hours once past sixty minutes.
+/// `754` seconds → `12 min 34 s`; hours once past sixty minutes, seconds always (a timer that
+/// someone watches must be seen to run).
 pub fn duration(seconds: u64) -> String {
     match seconds {
         s if s < 60 => format!("{s} s"),
         s if s < 3_600 => format!("{} min {:02} s", s / 60, s % 60),
-        s => format!("{} h {:02} min", s / 3_600, (s % 3_600) / 60),
+        s => format!("{} h {:02} min {:02} s", s / 3_600, (s % 3_600) / 60, s % 60),
     }
 }
 
@@ -104,7 +105,7 @@ mod tests {
     fn response_timers_read_in_minutes_then_hours() {
         assert_eq!(duration(42), "42 s");
         assert_eq!(duration(754), "12 min 34 s");
-        assert_eq!(duration(3_900), "1 h 05 min");
+        assert_eq!(duration(3_907), "1 h 05 min 07 s");
     }
 
     #[wasm_bindgen_test]

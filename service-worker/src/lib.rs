@@ -112,6 +112,88 @@ pub fn on_message(data: JsValue) -> Promise {
     Promise::resolve(&JsValue::UNDEFINED)
 }
 
+/// The message that asks open pages to send their outbox (see app/src/sync/).
+const SYNC_OUTBOX: &str = "sync-outbox";
+/// The Background Sync tag the app registers when it queues a change.
+const OUTBOX_TAG: &str = "outbox";
+
+/// `sync` (Background Sync, where the browser has it): the browser says the network is back.
+/// The outbox and the session live in the page (IndexedDB, and the access token in memory), so
+/// the worker wakes every open page to send it; browsers without Background Sync rely on the
+/// page's own `online` listener.
+#[wasm_bindgen]
+pub fn on_sync(tag: String) -> Promise {
+    if tag != OUTBOX_TAG {
+        return Promise::resolve(&JsValue::UNDEFINED);
+    }
+    future_to_promise(async move {
+        let clients: Array = JsFuture::from(scope().clients().match_all()).await?.unchecked_into();
+        for client in clients.iter() {
+            let client: web_sys::Client = client.unchecked_into();
+            client.post_message(&JsValue::from_str(SYNC_OUTBOX))?;
+        }
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
+/// `push`: shows the notification the edge sent (`{"title","body","url"}`), or a generic one.
+#[wasm_bindgen]
+pub fn on_push(text: Option<String>) -> Promise {
+    let payload: Notice = text.as_deref().and_then(parse_notice).unwrap_or_default();
+    let options = web_sys::NotificationOptions::new();
+    options.set_body(&payload.body);
+    options.set_icon("/icons/icon-192.png");
+    options.set_data(&JsValue::from_str(&payload.url));
+    scope()
+        .registration()
+        .show_notification_with_options(&payload.title, &options)
+        .unwrap_or_else(|error| Promise::reject(&error))
+}
+
+/// `notificationclick`: focuses a page of the app already open on that address, else opens one.
+#[wasm_bindgen]
+pub fn on_notification_click(notification: web_sys::Notification) -> Promise {
+    notification.close();
+    let url = notification.data().as_string().filter(|u| u.starts_with('/')).unwrap_or_else(|| "/".to_owned());
+    future_to_promise(async move {
+        let clients: Array = JsFuture::from(scope().clients().match_all()).await?.unchecked_into();
+        let origin = scope().location().origin();
+        for client in clients.iter() {
+            let client: web_sys::WindowClient = client.unchecked_into();
+            if client.url() == format!("{origin}{url}") {
+                return JsFuture::from(client.focus()?).await;
+            }
+        }
+        JsFuture::from(scope().clients().open_window(&url)).await
+    })
+}
+
+/// What a notification says and where a click on it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Notice {
+    title: String,
+    body: String,
+    url: String,
+}
+
+impl Default for Notice {
+    fn default() -> Self {
+        Self { title: "Forecourt".into(), body: "Something changed.".into(), url: "/".into() }
+    }
+}
+
+/// A push payload as JSON; a click only ever opens a page of this app (a path, never a host).
+fn parse_notice(text: &str) -> Option<Notice> {
+    let value: js_sys::Object = js_sys::JSON::parse(text).ok()?.dyn_into().ok()?;
+    let field = |name: &str| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+    let fallback = Notice::default();
+    Some(Notice {
+        title: field("title").unwrap_or(fallback.title),
+        body: field("body").unwrap_or(fallback.body),
+        url: field("url").filter(|u| u.starts_with('/') && !u.starts_with("//")).unwrap_or(fallback.url),
+    })
+}
+
 fn route_of(request: &Request) -> Route {
     let origin = scope().location().origin();
     classify(&request.method(), &request.url(), &origin, request.mode() == web_sys::RequestMode::Navigate)
