@@ -14,7 +14,7 @@
 mod routing;
 
 use js_sys::{Array, Promise};
-use routing::{classify, Route};
+use routing::{classify_with_destination, Route};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -27,6 +27,10 @@ const SHELL: &str = "/index.html";
 /// A navigation slower than this is served from the cache: a shell now beats a fresh one later.
 const NAVIGATION_TIMEOUT_MS: i32 = 3_000;
 const SKIP_WAITING: &str = "skip-waiting";
+/// Files in the build that the shell does not need.
+const NOT_PRECACHED: &str = "/screenshots/";
+/// Photos, kept across builds (activation only drops `CACHE_PREFIX` caches of older builds).
+const IMAGE_CACHE: &str = "forecourt-images";
 
 struct Build {
     id: String,
@@ -44,6 +48,8 @@ thread_local! {
 #[wasm_bindgen]
 pub fn configure(build_id: String, precache: Vec<String>, own_wasm: String) {
     let mut precache = precache;
+    // Screenshots are for the browser's install dialog: never worth a download on a first visit.
+    precache.retain(|url| !url.starts_with(NOT_PRECACHED));
     precache.push(own_wasm);
     BUILD.with(|b| *b.borrow_mut() = Some(Build { id: build_id, precache }));
 }
@@ -97,6 +103,7 @@ pub fn on_fetch(request: Request) -> Promise {
         let response = match route_of(&request) {
             Route::Navigation => navigation(&request).await?,
             Route::Asset { runtime_cache } => asset(&request, runtime_cache).await?,
+            Route::Image => image(&request).await?,
             Route::Network => fetch(&request).await?,
         };
         Ok(response.into())
@@ -196,7 +203,17 @@ fn parse_notice(text: &str) -> Option<Notice> {
 
 fn route_of(request: &Request) -> Route {
     let origin = scope().location().origin();
-    classify(&request.method(), &request.url(), &origin, request.mode() == web_sys::RequestMode::Navigate)
+    let destination = js_sys::Reflect::get(request, &JsValue::from_str("destination"))
+        .ok()
+        .and_then(|d| d.as_string())
+        .unwrap_or_default();
+    classify_with_destination(
+        &request.method(),
+        &request.url(),
+        &origin,
+        request.mode() == web_sys::RequestMode::Navigate,
+        &destination,
+    )
 }
 
 async fn navigation(request: &Request) -> Result<Response, JsValue> {
@@ -234,6 +251,33 @@ async fn asset(request: &Request, runtime_cache: bool) -> Result<Response, JsVal
         }
     }
     Ok(response)
+}
+
+/// Pictures: the cached copy at once (refreshed in the background), else the network's, kept.
+/// Their cache is not tied to a build, so photos survive app updates.
+async fn image(request: &Request) -> Result<Response, JsValue> {
+    let cache = open_cache(IMAGE_CACHE).await?;
+    let hit = JsFuture::from(cache.match_with_request(request)).await?;
+    let refresh = {
+        let cache = cache.clone();
+        let request = request.clone()?;
+        async move {
+            let response: Response = JsFuture::from(scope().fetch_with_request(&request)).await?.dyn_into()?;
+            // Opaque (cross-origin, no-cors) answers have status 0: keep them too, they display.
+            if response.ok() || response.type_() == web_sys::ResponseType::Opaque {
+                JsFuture::from(cache.put_with_request(&request, &response.clone()?)).await?;
+            }
+            Ok::<Response, JsValue>(response)
+        }
+    };
+    match hit.dyn_into::<Response>() {
+        Ok(cached) => {
+            // Revalidate without making the page wait.
+            let _ = future_to_promise(async move { refresh.await.map(JsValue::from) });
+            Ok(cached)
+        }
+        Err(_) => refresh.await,
+    }
 }
 
 /// Fetches `url` past the HTTP cache and stores it under its own URL.

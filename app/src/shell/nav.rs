@@ -60,6 +60,7 @@ pub fn AccountMenu() -> impl IntoView {
     view! {
         <div class="account">
             <OutboxBadge/>
+            <crate::pwa::InstallPrompt/>
             {move || match session.0.get() {
                 Some(profile) => view! {
                     <span class="account-name" data-testid="signed-in-as">
