@@ -29,9 +29,12 @@ test('a sales rep works the lead queue: timers tick, a lead moves on', async () 
   await page.screenshot({ path: new URL('sales-leads.png', SCREENSHOTS).pathname });
 
   const id = await waiting.getAttribute('data-lead-id');
-  await waiting.getByLabel('Next step').selectOption('contacted');
-  await waiting.getByRole('button', { name: 'Move' }).click();
-  await waiting.getByText('Moved to Contacted.').waitFor({ timeout: 15_000 });
+  // Pinned by id: once answered, this row no longer matches "Waiting".
+  const row = page.locator(`[data-lead-id="${id}"]`);
+  await row.getByLabel('Next step').selectOption('contacted');
+  await row.getByRole('button', { name: 'Move' }).click();
+  await row.getByText('Moved to Contacted.').waitFor({ timeout: 15_000 });
+  await row.getByTestId('lead-timer').filter({ hasText: 'Answered after' }).waitFor({ timeout: 5_000 });
 
   const token = await login('sales.north@forecourt.example');
   const lead = await (await fetch(`${BASE_URL}/api/leads/${id}`, { headers: { authorization: `Bearer ${token}` } })).json();
