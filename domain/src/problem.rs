@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// An API error as `application/problem+json`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// A URI naming the kind of problem; relative URIs resolve against the API's docs.

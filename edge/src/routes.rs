@@ -1,15 +1,16 @@
 //! The API as a table: every route Forecourt's edge answers, in one place.
 
 use crate::identity::sessions;
-use crate::platform::{audit, health, problem::ApiError};
+use crate::platform::{audit, health, openapi, problem::ApiError};
 use crate::realtime::connect;
 use crate::showroom::{leads, stock, test_drives};
-use crate::workshop::work_orders;
+use crate::workshop::{appointments, clocks, editor, inspection, kiosk, parts, work_orders};
 use worker::{Env, Request, Response, Result, Router};
 
 pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
     Router::new()
         .get_async("/api/health", health::report)
+        .get_async("/api/openapi.json", openapi::document)
         .post_async("/api/auth/login", sessions::login)
         .post_async("/api/auth/refresh", sessions::refresh)
         .post_async("/api/auth/logout", sessions::logout)
@@ -24,6 +25,37 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .get_async("/api/work-orders", work_orders::list)
         .get_async("/api/work-orders/:id", work_orders::detail)
         .post_async("/api/work-orders/:id/transitions", work_orders::transition)
+        // Garage & workshop (issue 4): appointments, kiosk check-in, the work-order editor,
+        // parts and canned jobs, inspections and approvals, technician clocks, the board.
+        .get_async("/api/appointments", appointments::list)
+        .post_async("/api/appointments", appointments::book)
+        .patch_async("/api/appointments/:id", appointments::reschedule)
+        .post_async("/api/appointments/:id/cancel", appointments::cancel)
+        .post_async("/api/kiosk/check-in", kiosk::check_in)
+        .post_async("/api/work-orders", editor::open)
+        .patch_async("/api/work-orders/:id", editor::update)
+        .post_async("/api/work-orders/:id/labour", editor::add_labour)
+        .patch_async("/api/work-orders/:id/labour/:line", editor::update_labour)
+        .delete_async("/api/work-orders/:id/labour/:line", editor::remove_labour)
+        .post_async("/api/work-orders/:id/parts", editor::add_part)
+        .patch_async("/api/work-orders/:id/parts/:line", editor::update_part)
+        .delete_async("/api/work-orders/:id/parts/:line", editor::remove_part)
+        .post_async("/api/work-orders/:id/diagnostic-codes", editor::add_code)
+        .delete_async("/api/work-orders/:id/diagnostic-codes/:code", editor::remove_code)
+        .post_async("/api/work-orders/:id/canned-jobs", parts::apply)
+        .get_async("/api/parts", parts::list)
+        .get_async("/api/canned-jobs", parts::list_canned)
+        .post_async("/api/work-orders/:id/inspection", inspection::add_item)
+        .put_async("/api/work-orders/:id/documents", inspection::upload)
+        .get_async("/api/work-orders/:id/documents/:doc", inspection::download)
+        .post_async("/api/work-orders/:id/approval-link", inspection::create_link)
+        .get_async("/api/approvals/:token", inspection::view)
+        .post_async("/api/approvals/:token", inspection::decide)
+        .get_async("/api/declined-work", inspection::declined)
+        .post_async("/api/clocks/shift", clocks::shift)
+        .post_async("/api/work-orders/:id/clock", clocks::job)
+        .get_async("/api/technicians/me/jobs", clocks::mine)
+        .get_async("/api/board/:location", clocks::board)
         .get_async("/api/audit", audit::list)
         .get_async("/api/rooms/:room", connect::join)
         .or_else_any_method_async(

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Every role of the brief. Devices (kiosks, telematics units) are principals too, with the
 /// narrowest rights of all.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -10,7 +10,8 @@ pub fn rooms_for(event: &RoomEvent) -> Vec<RoomName> {
     match event {
         E::VehicleUpdated { vehicle_id, .. } => vec![RoomName::Vehicle(vehicle_id.clone())],
         // The customer follows their car in its work-order room; the workshop watches the board.
-        E::WorkOrderTransitioned { work_order_id, location_id, .. } => {
+        E::WorkOrderTransitioned { work_order_id, location_id, .. }
+        | E::WorkOrderUpdated { work_order_id, location_id, .. } => {
             vec![RoomName::WorkOrder(work_order_id.clone()), RoomName::Board(location_id.clone())]
         }
         E::BoardUpdated { location_id, .. } => vec![RoomName::Board(location_id.clone())],

@@ -37,6 +37,16 @@ pub enum RoomEvent {
         note: Option<String>,
         at_ms: u64,
     },
+    /// A work order's lines, codes, inspection or assignment changed (not its status); `what`
+    /// names the change ("labour_added", "part_removed", "approval", …) and `version` lets
+    /// clients drop out-of-order updates and refetch.
+    WorkOrderUpdated {
+        work_order_id: String,
+        location_id: String,
+        what: String,
+        version: i64,
+        by: String,
+    },
     /// A cell of the workshop board (bay × technician × job) changed.
     BoardUpdated {
         location_id: String,
@@ -177,6 +187,7 @@ impl RoomEvent {
     pub fn location_id(&self) -> Option<&str> {
         match self {
             Self::WorkOrderTransitioned { location_id, .. }
+            | Self::WorkOrderUpdated { location_id, .. }
             | Self::BoardUpdated { location_id, .. }
             | Self::LeadCreated { location_id, .. }
             | Self::LeadAssigned { location_id, .. }

@@ -24,6 +24,7 @@ pub fn next_rep(reps: &[RepState]) -> Option<&str> {
 }
 
 /// How a lead stands against the location's first-response target.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseTimer {
     /// Seconds from arrival to the first response, or to now while still waiting.

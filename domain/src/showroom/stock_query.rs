@@ -7,9 +7,12 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// A page of stock plus the cursor of the next page, if there is one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StockPage {
     pub items: Vec<Vehicle>,
+    /// Opaque: pass it back as `cursor` for the next page.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub next_cursor: Option<Cursor>,
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Where a vehicle is in its life at the dealership.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VehicleStatus {
@@ -43,9 +44,11 @@ impl VehicleStatus {
 }
 
 /// One vehicle of the dealer group's stock, as the API returns it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Vehicle {
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "WVWZZZ1KZAW000001"))]
     pub vin: Vin,
     pub stock_number: String,
     pub make: String,
@@ -74,6 +77,7 @@ impl Vehicle {
 }
 
 /// A staff edit of a vehicle's asking price.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriceChange {

@@ -19,20 +19,20 @@ use worker::{D1Database, Env, Request, Response, Result, RouteContext};
 
 const REFRESH_TOKEN_SECONDS: u64 = 30 * 24 * 60 * 60;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Login {
     email: String,
     password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshRequest {
     refresh_token: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Tokens {
     access_token: String,
     refresh_token: String,
@@ -78,6 +78,9 @@ fn client_address(req: &Request) -> String {
     req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_else(|| "local".into())
 }
 
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Login,
+    responses((status = 200, description = "Signed in", body = Tokens),
+        (status = 401, description = "Wrong email or password (the same answer for both)", body = forecourt_domain::Problem, content_type = "application/problem+json")))]
 pub async fn login(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(sign_in(req, ctx.env).await)
 }
@@ -108,6 +111,9 @@ async fn sign_in(mut req: Request, env: Env) -> ApiResult<Response> {
     Ok(Response::from_json(&issue(&env, &db, &principal, None).await?)?)
 }
 
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, description = "A new token pair; the old refresh token is spent", body = Tokens),
+        (status = 401, description = "Unknown, expired, revoked or replayed refresh token", body = forecourt_domain::Problem, content_type = "application/problem+json")))]
 pub async fn refresh(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(rotate(req, ctx.env).await)
 }
@@ -156,6 +162,8 @@ async fn rotate(mut req: Request, env: Env) -> ApiResult<Response> {
     Ok(Response::from_json(&issue(&env, &db, &principal, Some(row.family_id)).await?)?)
 }
 
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "The session's refresh tokens are revoked")))]
 pub async fn logout(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(sign_out(req, ctx.env).await)
 }
@@ -170,6 +178,8 @@ async fn sign_out(mut req: Request, env: Env) -> ApiResult<Response> {
     Ok(Response::empty()?.with_status(204))
 }
 
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = []), ("device_token" = [])),
+    responses((status = 200, description = "The caller's profile", body = super::users::Profile)))]
 pub async fn me(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(who_am_i(req, ctx.env).await)
 }

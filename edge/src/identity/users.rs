@@ -17,7 +17,7 @@ pub struct UserRow {
     pub active: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Profile {
     pub id: String,
     pub email: String,

@@ -36,7 +36,7 @@ pub fn entry_if_changed<B: Serialize, A: Serialize>(
         ])?)
 }
 
-#[derive(serde::Deserialize, Serialize)]
+#[derive(serde::Deserialize, Serialize, utoipa::ToSchema)]
 struct Entry {
     id: i64,
     at: String,
@@ -50,6 +50,9 @@ struct Entry {
 }
 
 /// `GET /api/audit?entity=&entity_id=` (admins): the trail of one record, oldest first.
+#[utoipa::path(get, path = "/api/audit", tag = "platform", security(("bearer" = [])),
+    params(("entity" = String, Query), ("entity_id" = String, Query)),
+    responses((status = 200, description = "The record's trail, oldest first", body = crate::platform::openapi::Page<Entry>)))]
 pub async fn list(req: worker::Request, ctx: worker::RouteContext<()>) -> worker::Result<worker::Response> {
     super::problem::respond(list_entries(req, ctx).await)
 }

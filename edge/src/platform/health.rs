@@ -4,7 +4,7 @@ use super::bindings;
 use serde::Serialize;
 use worker::{Env, Request, Response, Result, RouteContext};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Health {
     status: &'static str,
     version: String,
@@ -13,7 +13,7 @@ struct Health {
     r2: Check,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Check {
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -29,6 +29,9 @@ impl Check {
     }
 }
 
+#[utoipa::path(get, path = "/api/health", tag = "platform",
+    responses((status = 200, description = "Every storage answers", body = Health),
+        (status = 503, description = "A storage is unreachable", body = Health)))]
 pub async fn report(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
     let env: &Env = &ctx.env;
     let d1 = Check::from_result(check_d1(env).await);

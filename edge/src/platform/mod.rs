@@ -11,5 +11,6 @@ pub mod envelope;
 pub mod health;
 pub mod idempotency;
 pub mod listing;
+pub mod openapi;
 pub mod problem;
 pub mod row_scope;

@@ -13,6 +13,11 @@ use forecourt_domain::realtime::access::{Decision, Denial};
 use forecourt_domain::realtime::RoomName;
 use worker::{Headers, Method, Request, RequestInit, Response, Result, RouteContext};
 
+#[utoipa::path(get, path = "/api/rooms/{room}", tag = "realtime", security((), ("bearer" = [])),
+    params(("room" = String, Path, description = "e.g. `vehicle:veh-00001`; see the room protocol in docs/api.md"),
+        ("after" = Option<u64>, Query, description = "Resume after this sequence number")),
+    responses((status = 101, description = "Switched to the room's WebSocket"),
+        (status = 426, description = "Not a WebSocket upgrade", body = forecourt_domain::Problem, content_type = "application/problem+json")))]
 pub async fn join(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(join_room(req, ctx).await)
 }

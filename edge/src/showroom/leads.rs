@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Request, Response, Result, RouteContext};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LeadRow {
     pub id: String,
     pub customer_id: String,
@@ -42,14 +42,14 @@ pub struct LeadRow {
     pub response_target_minutes: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Lead {
     #[serde(flatten)]
     row: LeadRow,
     response: ResponseTimer,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Move {
     to: LeadStatus,
@@ -102,6 +102,10 @@ async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<Lea
 }
 
 /// `GET /api/leads?status=&limit=&cursor=`: the queue, newest first, with response timers.
+#[utoipa::path(get, path = "/api/leads", tag = "showroom", security(("bearer" = [])),
+    params(("status" = Option<LeadStatus>, Query), ("limit" = Option<u32>, Query, description = "1–100"),
+        ("cursor" = Option<String>, Query)),
+    responses((status = 200, description = "The lead queue, newest first", body = crate::platform::openapi::Page<Lead>)))]
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_leads(req, ctx).await)
 }
@@ -129,6 +133,9 @@ async fn list_leads(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
 }
 
 /// `GET /api/leads/:id`.
+#[utoipa::path(get, path = "/api/leads/{id}", tag = "showroom", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "One lead with its response timer", body = Lead)))]
 pub async fn detail(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(lead_detail(req, ctx).await)
 }
@@ -141,6 +148,9 @@ async fn lead_detail(req: Request, ctx: RouteContext<()>) -> ApiResult<Response>
 }
 
 /// `POST /api/leads/:id/transitions` with `{"to", "lost_reason"?, "note"?, "expected_version"?}`.
+#[utoipa::path(post, path = "/api/leads/{id}/transitions", tag = "showroom", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = Move,
+    responses((status = 200, description = "The moved lead", body = Lead)))]
 pub async fn transition(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(move_lead(req, ctx).await)
 }

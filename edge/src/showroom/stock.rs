@@ -27,6 +27,12 @@ fn vehicle_id(ctx: &RouteContext<()>) -> ApiResult<String> {
 }
 
 /// `GET /api/vehicles`: public stock, filtered, keyset-paginated, cached.
+#[utoipa::path(get, path = "/api/vehicles", tag = "showroom",
+    params(("make" = Option<String>, Query, description = "Exact make"),
+        ("location" = Option<String>, Query, description = "Location id"),
+        ("limit" = Option<u32>, Query, description = "1–100, default 24"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, description = "Public stock; `x-cache: HIT|MISS`", body = StockPage)))]
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_stock(req, ctx).await)
 }
@@ -48,6 +54,9 @@ async fn list_stock(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
 }
 
 /// `GET /api/vehicles/:id`: one public vehicle, cached.
+#[utoipa::path(get, path = "/api/vehicles/{id}", tag = "showroom",
+    params(("id" = String, Path, description = "Vehicle id")),
+    responses((status = 200, description = "One public vehicle; `x-cache: HIT|MISS`", body = Vehicle)))]
 pub async fn detail(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(vehicle_detail(ctx).await)
 }
@@ -66,6 +75,9 @@ async fn vehicle_detail(ctx: RouteContext<()>) -> ApiResult<Response> {
 }
 
 /// `PATCH /api/vehicles/:id` with `{"price_cents": …, "expected_version": …}` (staff only).
+#[utoipa::path(patch, path = "/api/vehicles/{id}", tag = "showroom", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Vehicle id")), request_body = PriceChange,
+    responses((status = 200, description = "The updated vehicle", body = Vehicle)))]
 pub async fn change_price(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(apply_price_change(req, ctx).await)
 }

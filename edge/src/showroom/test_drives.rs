@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{Request, Response, Result, RouteContext};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Booking {
     vehicle_id: String,
@@ -29,7 +29,7 @@ struct Booking {
     lead_id: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 struct TestDrive {
     id: String,
     vehicle_id: String,
@@ -51,6 +51,10 @@ fn normalised(field: &str, raw: &str) -> ApiResult<(String, i64)> {
     Ok((text, millis as i64))
 }
 
+#[utoipa::path(post, path = "/api/test-drives", tag = "showroom", security(("bearer" = [])),
+    request_body = Booking,
+    responses((status = 201, description = "Booked", body = TestDrive),
+        (status = 409, description = "`slot-taken`: the clashing booking is in `current`", body = forecourt_domain::Problem, content_type = "application/problem+json")))]
 pub async fn book(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(book_drive(req, ctx).await)
 }

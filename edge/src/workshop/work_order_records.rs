@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WorkOrderSummary {
     pub id: String,
     pub location_id: String,
@@ -27,7 +27,7 @@ pub struct WorkOrderSummary {
     pub updated_at: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Labour {
     pub id: String,
     pub operation: String,
@@ -36,7 +36,7 @@ pub struct Labour {
     pub approval: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Part {
     pub id: String,
     pub part_id: String,
@@ -45,7 +45,7 @@ pub struct Part {
     pub approval: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Transition {
     pub from_status: Option<String>,
     pub to_status: String,
@@ -54,7 +54,7 @@ pub struct Transition {
     pub at: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WorkOrderDetail {
     #[serde(flatten)]
     pub summary: WorkOrderSummary,
@@ -62,6 +62,36 @@ pub struct WorkOrderDetail {
     pub parts: Vec<Part>,
     pub totals: Totals,
     pub history: Vec<Transition>,
+    pub diagnostic_codes: Vec<DiagnosticCode>,
+    pub inspection: Vec<InspectionItem>,
+    pub documents: Vec<Document>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DiagnosticCode {
+    pub id: String,
+    pub code: String,
+    pub description: String,
+    pub severity: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct InspectionItem {
+    pub id: String,
+    pub item: String,
+    pub rating: String,
+    pub note: Option<String>,
+    pub photo_key: Option<String>,
+    /// The recommended labour line, when the item recommends work.
+    pub labour_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Document {
+    pub id: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub created_at: String,
 }
 
 const COLUMNS: &str = "id, location_id, customer_id, owned_vehicle_id, advisor_id, technician_id, bay_id, mileage_in, \
@@ -131,6 +161,26 @@ pub async fn detail(db: &D1Database, summary: WorkOrderSummary) -> ApiResult<Wor
         .results()?;
     let history: Vec<Transition> = db
         .prepare("SELECT from_status, to_status, actor_id, note, at FROM work_order_history WHERE work_order_id = ?1 ORDER BY id")
+        .bind(std::slice::from_ref(&id))?
+        .all()
+        .await?
+        .results()?;
+    let diagnostic_codes: Vec<DiagnosticCode> = db
+        .prepare("SELECT id, code, description, severity FROM diagnostic_codes WHERE work_order_id = ?1 ORDER BY id")
+        .bind(std::slice::from_ref(&id))?
+        .all()
+        .await?
+        .results()?;
+    let inspection: Vec<InspectionItem> = db
+        .prepare("SELECT id, item, rating, note, photo_key, labour_id FROM inspection_items WHERE work_order_id = ?1 ORDER BY id")
+        .bind(std::slice::from_ref(&id))?
+        .all()
+        .await?
+        .results()?;
+    let documents: Vec<Document> = db
+        .prepare(
+            "SELECT id, content_type, bytes, created_at FROM documents WHERE owner_kind = 'work_order' AND owner_id = ?1 ORDER BY created_at, id",
+        )
         .bind(&[id])?
         .all()
         .await?
@@ -156,7 +206,7 @@ pub async fn detail(db: &D1Database, summary: WorkOrderSummary) -> ApiResult<Wor
         .map(|p| PartLine { quantity: p.quantity.max(0) as u32, unit_price: Money::from_cents(p.unit_price_cents) })
         .collect();
     let totals = totals(&labour_lines, &part_lines, tax.map(|t| t.tax_rate_bp.max(0) as u32).unwrap_or(2_000));
-    Ok(WorkOrderDetail { summary, labour, parts, totals, history })
+    Ok(WorkOrderDetail { summary, labour, parts, totals, history, diagnostic_codes, inspection, documents })
 }
 
 pub fn status_of(summary: &WorkOrderSummary) -> ApiResult<WorkOrderStatus> {

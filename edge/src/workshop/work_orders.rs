@@ -18,13 +18,13 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{Request, Response, Result, RouteContext};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Page {
     items: Vec<WorkOrderSummary>,
     next_cursor: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TransitionRequest {
     to: WorkOrderStatus,
@@ -40,6 +40,10 @@ fn param(ctx: &RouteContext<()>) -> ApiResult<String> {
     ctx.param("id").cloned().ok_or_else(|| ApiError::Internal("route without :id".into()))
 }
 
+#[utoipa::path(get, path = "/api/work-orders", tag = "workshop", security(("bearer" = [])),
+    params(("status" = Option<WorkOrderStatus>, Query), ("limit" = Option<u32>, Query, description = "1–100"),
+        ("cursor" = Option<String>, Query)),
+    responses((status = 200, description = "The work orders the caller may see", body = Page)))]
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_orders(req, ctx).await)
 }
@@ -54,6 +58,9 @@ async fn list_orders(req: Request, ctx: RouteContext<()>) -> ApiResult<Response>
     Ok(Response::from_json(&Page { items, next_cursor })?)
 }
 
+#[utoipa::path(get, path = "/api/work-orders/{id}", tag = "workshop", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The order with labour, parts, totals and history", body = work_order_records::WorkOrderDetail)))]
 pub async fn detail(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(order_detail(req, ctx).await)
 }
@@ -77,6 +84,9 @@ fn may_move(principal: &Principal, to: WorkOrderStatus) -> bool {
     }
 }
 
+#[utoipa::path(post, path = "/api/work-orders/{id}/transitions", tag = "workshop", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = TransitionRequest,
+    responses((status = 200, description = "The moved order", body = work_order_records::WorkOrderDetail)))]
 pub async fn transition(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(move_order(req, ctx).await)
 }

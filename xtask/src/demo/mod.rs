@@ -4,6 +4,7 @@ pub mod history;
 pub mod people;
 mod sql;
 pub mod stock;
+pub mod workshop;
 
 pub use stock::VEHICLE_COUNT;
 
@@ -13,6 +14,7 @@ pub fn seed_sql() -> String {
     stock::write(&mut out);
     people::write(&mut out);
     history::write(&mut out);
+    workshop::write(&mut out);
     out
 }
 
