@@ -139,7 +139,15 @@ fn summary(id: &str, status: WorkOrderStatus, version: i64) -> WorkOrderSummary 
 }
 
 fn order(id: &str, status: WorkOrderStatus, version: i64) -> WorkOrder {
-    WorkOrder { summary: summary(id, status, version), labour: vec![], parts: vec![], totals: None, history: vec![] }
+    WorkOrder {
+        summary: summary(id, status, version),
+        labour: vec![],
+        parts: vec![],
+        totals: None,
+        history: vec![],
+        diagnostic_codes: vec![],
+        inspection: vec![],
+    }
 }
 
 fn transition(key: &str, order_id: &str, to: WorkOrderStatus, expected_version: i64) -> Mutation {

@@ -62,6 +62,27 @@ pub struct WorkOrder {
     pub totals: Option<Totals>,
     #[serde(default)]
     pub history: Vec<HistoryEntry>,
+    #[serde(default)]
+    pub diagnostic_codes: Vec<DiagnosticCode>,
+    #[serde(default)]
+    pub inspection: Vec<InspectionItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosticCode {
+    pub id: String,
+    pub code: String,
+    pub description: String,
+    pub severity: String,
+}
+
+/// One checklist item of the digital inspection: green, amber or red.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InspectionItem {
+    pub id: String,
+    pub item: String,
+    pub rating: String,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -61,6 +61,8 @@ pub fn WorkOrderDetail(id: String) -> impl IntoView {
                         parts: Vec::new(),
                         totals: None,
                         history: Vec::new(),
+                        diagnostic_codes: Vec::new(),
+                        inspection: Vec::new(),
                     }),
                 }
             }
@@ -199,6 +201,30 @@ fn OrderBody(order: WorkOrder) -> impl IntoView {
                 </ul>
             </section>
         })}
+        {(!order.diagnostic_codes.is_empty()).then(|| view! {
+            <section class="panel" aria-labelledby="codes-heading">
+                <h2 id="codes-heading">"Diagnostic codes"</h2>
+                <ul class="lines" data-testid="diagnostic-codes">
+                    {order.diagnostic_codes.iter().map(|c| view! {
+                        <li><strong>{c.code.clone()}</strong>{format!(" · {} · {}", c.description, c.severity)}</li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
+        {(!order.inspection.is_empty()).then(|| view! {
+            <section class="panel" aria-labelledby="inspection-heading">
+                <h2 id="inspection-heading">"Inspection"</h2>
+                <ul class="lines" data-testid="inspection">
+                    {order.inspection.iter().map(|i| view! {
+                        <li>
+                            <span class=format!("rating rating-{}", i.rating)>{rating_label(&i.rating)}</span>
+                            {format!(" {}", i.item)}
+                            {i.note.clone().map(|n| view! { <span class="muted">{format!(" — {n}")}</span> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
         <section class="panel" aria-labelledby="history-heading">
             <h2 id="history-heading">"History"</h2>
             {if order.history.is_empty() {
@@ -221,5 +247,15 @@ fn OrderBody(order: WorkOrder) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// Green, amber and red in words: colour alone must never carry the meaning.
+fn rating_label(rating: &str) -> &'static str {
+    match rating {
+        "green" => "OK",
+        "amber" => "Soon",
+        "red" => "Now",
+        _ => "—",
     }
 }
