@@ -10,8 +10,10 @@ pub mod format;
 pub mod live;
 pub mod pages;
 pub mod pwa;
+pub mod session;
 pub mod shell;
 pub mod store;
+pub mod sync;
 
 use wasm_bindgen::prelude::*;
 

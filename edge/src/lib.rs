@@ -6,6 +6,7 @@
 //! headers, one log line) around the route table in [`routes`].
 
 mod analytics;
+mod customers;
 mod identity;
 mod platform;
 mod realtime;

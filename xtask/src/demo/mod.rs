@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod history;
 pub mod people;
+pub mod showroom;
 mod sql;
 pub mod stock;
 pub mod workshop;
@@ -17,6 +18,7 @@ pub fn seed_sql() -> String {
     history::write(&mut out);
     workshop::write(&mut out);
     analytics::write(&mut out);
+    showroom::write(&mut out);
     out
 }
 
