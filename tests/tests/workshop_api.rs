@@ -29,6 +29,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("an_order_opens_once_per_appointment", an_order_opens_once_per_appointment),
     ("odometer_readings_are_sanity_checked", odometer_readings_are_sanity_checked),
     ("labour_lines_are_versioned_audited_and_totalled", labour_lines_are_versioned_audited_and_totalled),
+    ("a_replayed_edit_is_applied_once", a_replayed_edit_is_applied_once),
     ("a_part_line_takes_stock_and_raises_a_reorder_alert", a_part_line_takes_stock_and_raises_a_reorder_alert),
     ("stock_never_goes_below_zero", stock_never_goes_below_zero),
     ("racing_part_lines_never_oversell_a_shelf", racing_part_lines_never_oversell_a_shelf),
@@ -533,6 +534,22 @@ fn labour_lines_are_versioned_audited_and_totalled(api: &Api) {
         audit_actions(api, "work_order", id),
         ["work_order.open", "work_order.labour_added", "work_order.labour_updated", "work_order.labour_removed"]
     );
+}
+
+fn a_replayed_edit_is_applied_once(api: &Api) {
+    let order = open_walk_in(api, &advisor_north(), "loc-north");
+    let id = order["id"].as_str().expect("id");
+    let path = format!("/api/work-orders/{id}/parts");
+    let body = json!({"part_id": "prt-north-flt-oil", "quantity": 1, "expected_version": 1});
+    let first = send(api, "POST", &advisor_north(), &path, Some(body.clone()), Some("outbox:part-1"));
+    let first = json_of(first, 201, "first");
+    let replay = send(api, "POST", &advisor_north(), &path, Some(body), Some("outbox:part-1"));
+    assert_eq!(replay.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(json_of(replay, 201, "replay"), first);
+    let now = json_of(get(api, &advisor_north(), &format!("/api/work-orders/{id}")), 200, "detail");
+    assert_eq!((now["version"].as_i64(), now["parts"].as_array().map(Vec::len)), (Some(2), Some(1)));
+    let other = json!({"part_id": "prt-north-flt-oil", "quantity": 2});
+    assert_eq!(send(api, "POST", &advisor_north(), &path, Some(other), Some("outbox:part-1")).status(), 422);
 }
 
 fn shelf(api: &Api, token: &str, part: &str, location: &str) -> Value {
