@@ -5,6 +5,7 @@
 //! app opens instantly and keeps working offline.
 
 pub mod api;
+pub mod charts;
 pub mod format;
 pub mod live;
 pub mod pages;

@@ -1,9 +1,11 @@
 //! The API as a table: every route Forecourt's edge answers, in one place.
 
+use crate::analytics::{anomalies, dashboards, feedback, forecasts, maintenance, telemetry};
+use crate::customers::{merge, notifications, profiles};
 use crate::identity::sessions;
 use crate::platform::{audit, health, openapi, problem::ApiError};
 use crate::realtime::connect;
-use crate::showroom::{leads, stock, test_drives};
+use crate::showroom::{lead_intake, leads, stock, test_drives};
 use crate::workshop::{appointments, clocks, editor, inspection, kiosk, parts, work_orders};
 use worker::{Env, Request, Response, Result, Router};
 
@@ -58,6 +60,31 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .get_async("/api/board/:location", clocks::board)
         .get_async("/api/audit", audit::list)
         .get_async("/api/rooms/:room", connect::join)
+        // Analytics (issue 7): anomalies, telemetry, predictions, dashboards.
+        .get_async("/api/anomalies", anomalies::list)
+        .post_async("/api/anomalies/scan", anomalies::scan)
+        .get_async("/api/anomalies/:id", anomalies::detail)
+        .post_async("/api/anomalies/:id/transitions", anomalies::transition)
+        .post_async("/api/anomalies/:id/comments", anomalies::comment)
+        .post_async("/api/telemetry", telemetry::ingest)
+        .get_async("/api/analytics/forecasts", forecasts::get)
+        .post_async("/api/analytics/forecasts/recompute", forecasts::recompute)
+        .get_async("/api/vehicles/:id/maintenance", maintenance::get)
+        .post_async("/api/predictions/:id/feedback", feedback::post)
+        .get_async("/api/dashboards/:location", dashboards::get)
+        // Showroom & sales, customers, notifications (the showroom slice of issue 4).
+        .post_async("/api/leads", lead_intake::create)
+        .post_async("/api/leads/:id/assignment", lead_intake::assign)
+        .get_async("/api/customers", profiles::list)
+        .get_async("/api/customers/me", profiles::me)
+        .get_async("/api/customers/:id", profiles::detail)
+        .patch_async("/api/customers/:id", profiles::update)
+        .get_async("/api/customers/:id/timeline", profiles::timeline)
+        .post_async("/api/customers/:id/merge", merge::merge)
+        .get_async("/api/notifications", notifications::list)
+        .get_async("/api/notifications/preferences", notifications::preferences)
+        .put_async("/api/notifications/preferences", notifications::set_preferences)
+        .post_async("/api/notifications/:id/read", notifications::mark_read)
         .or_else_any_method_async(
             "/api/*rest",
             |req, _| async move { ApiError::RouteNotFound(req.path()).into_response() },

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod kiosk;
 mod lazy;
+pub mod manager;
 pub mod my;
 pub mod sales;
 pub mod stock;
@@ -26,6 +27,14 @@ lazy_page!(
     chunk = kiosk,
     loader = load_kiosk_page,
     view = kiosk::KioskPage
+);
+
+lazy_page!(
+    /// `/manager/:location`: only managers need the dashboard and its charts.
+    ManagerRoute,
+    chunk = manager,
+    loader = load_manager_page,
+    view = manager::ManagerDashboardPage
 );
 
 lazy_page!(

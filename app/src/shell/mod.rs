@@ -12,7 +12,7 @@ pub use notices::{OfflineBanner, SavedNotice};
 pub use states::{EmptyState, ErrorPanel, Skeleton};
 
 use crate::pages::kiosk::lock::{is_kiosk_path, is_locked};
-use crate::pages::{stock::StockPage, KioskExitRoute, KioskRoute, NotFound, VehicleRoute};
+use crate::pages::{stock::StockPage, KioskExitRoute, KioskRoute, ManagerRoute, NotFound, VehicleRoute};
 use crate::pages::{LeadsRoute, MyRoute, SignInRoute, WorkOrderRoute, WorkOrdersRoute};
 use crate::pwa::UpdatePrompt;
 use leptos::prelude::*;
@@ -58,6 +58,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/stock") view=StockPage/>
                     <Route path=path!("/vehicles/:id") view={Lazy::<VehicleRoute>::new()}/>
                     <Route path=path!("/kiosk") view={Lazy::<KioskRoute>::new()}/>
+                    <Route path=path!("/manager/:location") view={Lazy::<ManagerRoute>::new()}/>
                     <Route path=path!("/kiosk/exit") view={Lazy::<KioskExitRoute>::new()}/>
                     // Anything else under /kiosk is the kiosk too: no dead end on a kiosk screen.
                     <Route path=path!("/kiosk/*any") view=|| view! { <Redirect path="/kiosk"/> }/>

@@ -28,6 +28,7 @@ pub const MODEL_FAMILY: &str = "lead-logit/1";
 /// L2 penalty: enough to keep rare categories from getting extreme weights.
 const L2_ALPHA: f64 = 1.0;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeadSource {
@@ -212,7 +213,7 @@ pub enum LeadScoringError {
 }
 
 /// The factors a model uses, checked against leakage.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureSet {
     factors: Vec<Factor>,
 }
@@ -256,7 +257,7 @@ impl FeatureSet {
 
 /// One factor's push on the score, in log-odds relative to an average lead (positive = raises
 /// the chance).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
     pub factor: Factor,
     pub log_odds: f64,
@@ -270,7 +271,8 @@ pub struct LeadScore {
     pub model_version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Serialisable so a model trained offline can be stored (D1 `lead_models`) and scored at the edge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadModel {
     features: FeatureSet,
     means: Vec<f64>,

@@ -1,7 +1,9 @@
 //! Who gets a new lead: the available rep of the location who was assigned least recently, and
 //! how long a lead has waited for its first response.
 
+use crate::identity::Role;
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 /// A new lead above this score is assigned at once (the brief's 0.7).
 pub const AUTO_ASSIGN_SCORE: f64 = 0.7;
@@ -21,6 +23,33 @@ pub fn next_rep(reps: &[RepState]) -> Option<&str> {
         .filter(|r| r.available)
         .min_by(|a, b| a.last_assigned_at.cmp(&b.last_assigned_at).then_with(|| a.id.cmp(&b.id)))
         .map(|r| r.id.as_str())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum AssignmentRefusal {
+    #[error("only sales, managers and admins assign leads")]
+    Role,
+    #[error("sales may take only a lead nobody has yet; ask a manager to reassign it")]
+    AlreadyAssigned,
+    #[error("sales may take a lead only for themselves")]
+    NotForThemselves,
+    #[error("the lead is already assigned to that rep")]
+    Unchanged,
+}
+
+/// Who may (re)assign a lead of their location to `target`: managers and admins to any rep;
+/// sales only an unassigned lead, and only to themselves.
+pub fn may_assign(role: Role, caller: &str, current: Option<&str>, target: &str) -> Result<(), AssignmentRefusal> {
+    if current == Some(target) {
+        return Err(AssignmentRefusal::Unchanged);
+    }
+    match role {
+        Role::Manager | Role::Admin => Ok(()),
+        Role::Sales if target != caller => Err(AssignmentRefusal::NotForThemselves),
+        Role::Sales if current.is_some() => Err(AssignmentRefusal::AlreadyAssigned),
+        Role::Sales => Ok(()),
+        _ => Err(AssignmentRefusal::Role),
+    }
 }
 
 /// How a lead stands against the location's first-response target.
@@ -72,6 +101,18 @@ mod tests {
     #[test]
     fn nobody_available_means_no_assignment() {
         assert_eq!(next_rep(&[rep("a", false, None)]), None);
+    }
+
+    #[test]
+    fn managers_reassign_to_anyone_and_sales_take_only_unassigned_leads_for_themselves() {
+        assert_eq!(may_assign(Role::Manager, "m", Some("a"), "b"), Ok(()));
+        assert_eq!(may_assign(Role::Sales, "s", None, "s"), Ok(()));
+        assert_eq!(may_assign(Role::Sales, "s", Some("a"), "s"), Err(AssignmentRefusal::AlreadyAssigned));
+        assert_eq!(may_assign(Role::Sales, "s", None, "a"), Err(AssignmentRefusal::NotForThemselves));
+        assert_eq!(may_assign(Role::Manager, "m", Some("a"), "a"), Err(AssignmentRefusal::Unchanged));
+        for role in [Role::Technician, Role::Advisor, Role::Customer, Role::Kiosk] {
+            assert_eq!(may_assign(role, "x", None, "x"), Err(AssignmentRefusal::Role), "{role:?}");
+        }
     }
 
     #[test]

@@ -36,6 +36,13 @@ pub struct LeadRow {
     pub first_response_at: Option<String>,
     pub score: Option<f64>,
     pub score_model: Option<String>,
+    /// JSON text; shown parsed as `reasons` (see [`Lead`]).
+    #[serde(default, skip_serializing)]
+    pub score_reasons: Option<String>,
+    #[serde(default)]
+    pub model_id: Option<String>,
+    #[serde(default)]
+    pub assigned_at: Option<String>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -43,9 +50,11 @@ pub struct LeadRow {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct Lead {
+pub(crate) struct Lead {
     #[serde(flatten)]
     row: LeadRow,
+    /// The score's per-factor contributions, largest first.
+    reasons: Option<serde_json::Value>,
     response: ResponseTimer,
 }
 
@@ -63,7 +72,7 @@ struct Move {
 
 const COLUMNS: &str = "l.id, l.customer_id, l.location_id, l.source, l.vehicle_id, l.budget_min_cents, l.budget_max_cents, \
 l.timeframe, l.preferred_contact, l.status, l.lost_reason, l.assigned_rep_id, l.first_response_at, l.score, l.score_model, \
-l.version, l.created_at, l.updated_at, loc.lead_response_target_minutes AS response_target_minutes";
+l.score_reasons, l.model_id, l.assigned_at, l.version, l.created_at, l.updated_at, loc.lead_response_target_minutes AS response_target_minutes";
 
 /// Seconds since the epoch for an RFC 3339 UTC timestamp as D1 stores them.
 fn epoch_seconds(text: &str) -> Option<u64> {
@@ -71,15 +80,16 @@ fn epoch_seconds(text: &str) -> Option<u64> {
     (millis.is_finite() && millis >= 0.0).then(|| (millis / 1000.0) as u64)
 }
 
-fn with_timer(row: LeadRow, now: u64) -> Lead {
+pub(crate) fn with_timer(row: LeadRow, now: u64) -> Lead {
     let arrived = epoch_seconds(&row.created_at).unwrap_or(now);
     let answered = row.first_response_at.as_deref().and_then(epoch_seconds);
     let response = response_timer(arrived, answered, row.response_target_minutes.max(1) as u32, now);
-    Lead { row, response }
+    let reasons = row.score_reasons.as_deref().and_then(|text| serde_json::from_str(text).ok());
+    Lead { row, reasons, response }
 }
 
 /// Who sees which leads: sales and managers their locations, customers their own, admins all.
-fn scope(principal: &Principal) -> ApiResult<RowScope> {
+pub(crate) fn scope(principal: &Principal) -> ApiResult<RowScope> {
     match principal.role {
         Role::Admin => Ok(RowScope::everything()),
         Role::Sales | Role::Manager => RowScope::locations("l.location_id", principal),
@@ -91,7 +101,7 @@ fn scope(principal: &Principal) -> ApiResult<RowScope> {
     }
 }
 
-async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<LeadRow> {
+pub(crate) async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<LeadRow> {
     let scope = scope(principal)?;
     let condition = &scope.condition;
     let sql = format!(

@@ -1,5 +1,6 @@
 //! Showroom & sales: stock search, vehicle detail, price changes.
 
+pub mod lead_intake;
 pub mod leads;
 pub mod stock;
 pub mod test_drives;

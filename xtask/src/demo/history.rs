@@ -294,6 +294,9 @@ pub fn write(out: &mut String) {
             "first_response_at",
             "created_at",
             "updated_at",
+            "score",
+            "score_model",
+            "score_reasons",
         ],
     );
     let mut lead_history =
@@ -408,23 +411,29 @@ pub fn write(out: &mut String) {
                 };
                 let id = format!("lead-{lead_n:05}");
                 let updated = at(date + Duration::days(age_days.min(21)), 16, 0);
-                leads.row(vec![
-                    id.clone().into(),
-                    customer_id(rng.random_range(0..CUSTOMER_COUNT)).into(),
-                    location.id.into(),
-                    source.into(),
-                    budget_min.into(),
-                    budget_max.into(),
-                    timeframe.into(),
-                    contact.into(),
-                    status.into(),
-                    reason.into(),
-                    rep.into(),
-                    created.clone().into(),
-                    (status != "new").then(|| responded.clone()).into(),
-                    created.clone().into(),
-                    updated.clone().into(),
-                ]);
+                let score = super::showroom::score_lead(source, timeframe, contact, budget_max, &created);
+                leads.row(
+                    vec![
+                        id.clone().into(),
+                        customer_id(rng.random_range(0..CUSTOMER_COUNT)).into(),
+                        location.id.into(),
+                        source.into(),
+                        budget_min.into(),
+                        budget_max.into(),
+                        timeframe.into(),
+                        contact.into(),
+                        status.into(),
+                        reason.into(),
+                        rep.into(),
+                        created.clone().into(),
+                        (status != "new").then(|| responded.clone()).into(),
+                        created.clone().into(),
+                        updated.clone().into(),
+                    ]
+                    .into_iter()
+                    .chain(score)
+                    .collect(),
+                );
                 lead_history.row(vec![
                     id.clone().into(),
                     Value::Null,
