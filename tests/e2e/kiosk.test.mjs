@@ -146,8 +146,9 @@ test('calling a rep and checking in say clearly what happened, queued while offl
   assert.ok(['sent', 'failed'].includes(answered), answered);
 
   await page.getByTestId('open-check-in').tap();
-  await page.getByLabel('Booking reference').fill('FC-12345');
-  await page.getByLabel('Last name').fill('Visitor');
+  // Today's MOT booking at North in the demo data (xtask/src/demo/workshop.rs).
+  await page.getByLabel('Booking reference').fill('FC-NRTH44');
+  await page.getByLabel('Last name').fill('Patel');
   await context.setOffline(true);
   await page.getByTestId('check-in-submit').tap();
   await page.getByTestId('check-in-status').filter({ hasText: 'queued' }).waitFor({ timeout: 10_000 });
