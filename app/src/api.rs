@@ -173,8 +173,12 @@ pub async fn send_kiosk_message(message: &KioskMessage) -> Result<(), ApiError> 
         KioskMessage::CheckIn(m) => serde_json::to_string(m),
     }
     .map_err(|error| ApiError::Unexpected(error.to_string()))?;
-    let response = Request::post(message.path())
-        .header("accept", "application/json")
+    let mut request = Request::post(message.path()).header("accept", "application/json");
+    // The kiosk's device token says which showroom it stands in (the edge refuses anonymous kiosks).
+    if let Some(token) = crate::pages::kiosk::lock::device_token() {
+        request = request.header("authorization", &format!("Bearer {token}"));
+    }
+    let response = request
         .header("content-type", "application/json")
         .header("idempotency-key", message.idempotency_key())
         .body(body)

@@ -24,8 +24,18 @@ pub fn links_for(role: Option<Role>) -> &'static [(&'static str, &'static str)] 
 #[component]
 pub fn MainNav() -> impl IntoView {
     let session = use_session();
+    // Managers and admins also get their location's dashboard (the analytics pages).
+    let dashboard = move || {
+        session.0.with(|p| {
+            p.as_ref().filter(|p| matches!(p.role, Role::Manager | Role::Admin)).map(|p| {
+                let location = p.location_ids.first().cloned().unwrap_or_else(|| "loc-north".into());
+                format!("/manager/{location}")
+            })
+        })
+    };
     view! {
         <nav aria-label="Main" class="main-nav">
+            {move || dashboard().map(|href| view! { <A href=href>"Dashboard"</A> })}
             {move || {
                 links_for(session.role())
                     .iter()

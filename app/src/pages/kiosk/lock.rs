@@ -8,6 +8,35 @@
 
 /// Where kiosk mode is remembered: it must survive reloads and restarts of the kiosk browser.
 const STORAGE_KEY: &str = "forecourt.kiosk-mode";
+/// The kiosk's device token (`fcd_…`, registered by an admin), which its check-ins and calls for
+/// a rep carry. Set up once by opening `/kiosk?device=fcd_…` on the device.
+const DEVICE_KEY: &str = "forecourt.kiosk-device";
+const DEVICE_PREFIX: &str = "fcd_";
+
+/// Takes `?device=fcd_…` from the address the kiosk was opened with, keeps it on the device and
+/// removes it from the address (and so from history and screenshots).
+pub fn adopt_device_token_from_url() {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(search) = window.location().search() else { return };
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return };
+    let Some(token) = params.get("device").filter(|t| t.starts_with(DEVICE_PREFIX) && t.len() <= 200) else {
+        return;
+    };
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(DEVICE_KEY, &token);
+    }
+    params.delete("device");
+    let rest = params.to_string().as_string().unwrap_or_default();
+    let url = if rest.is_empty() { "/kiosk".to_owned() } else { format!("/kiosk?{rest}") };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// The device token this kiosk was set up with, if any.
+pub fn device_token() -> Option<String> {
+    storage()?.get_item(DEVICE_KEY).ok().flatten()
+}
 
 /// Whether `path` belongs to the kiosk (`/kiosk`, `/kiosk/…`, not `/kiosks`).
 pub fn is_kiosk_path(path: &str) -> bool {
@@ -32,6 +61,7 @@ pub fn lock() {
 pub fn unlock() {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(STORAGE_KEY);
+        let _ = storage.remove_item(DEVICE_KEY);
     }
 }
 

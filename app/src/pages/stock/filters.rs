@@ -1,10 +1,15 @@
 //! Make and location filters, reflected in the URL.
 
 use forecourt_domain::StockQuery;
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
+use send_wrapper::SendWrapper;
+
+/// How long filter changes settle before they search (the brief's 250 ms).
+const FILTER_DEBOUNCE_MS: u32 = 250;
 
 /// The group's showrooms. Until the edge serves a locations list this mirrors its demo data.
 pub const LOCATIONS: [(&str, &str); 3] =
@@ -32,13 +37,24 @@ pub const MAKES: [&str; 14] = [
 #[component]
 pub fn Filters(query: Memo<StockQuery>) -> impl IntoView {
     let navigate = use_navigate();
+    // Filters settle for 250 ms before the URL (and so the search) changes: a person stepping
+    // through a select with the arrow keys runs one search, not one per step.
+    let pending: StoredValue<Option<SendWrapper<Timeout>>> = StoredValue::new(None);
+    let draft = RwSignal::new(None::<StockQuery>);
     let apply = move |change: &dyn Fn(&mut StockQuery)| {
-        let mut next = query.get_untracked();
+        let mut next = draft.get_untracked().unwrap_or_else(|| query.get_untracked());
         change(&mut next);
         next.cursor = None;
+        draft.set(Some(next.clone()));
         let qs = next.to_query_string();
         let url = if qs.is_empty() { "/stock".to_owned() } else { format!("/stock?{qs}") };
-        navigate(&url, NavigateOptions { scroll: false, ..Default::default() });
+        let navigate = navigate.clone();
+        let timeout = Timeout::new(FILTER_DEBOUNCE_MS, move || {
+            draft.try_set(None);
+            navigate(&url, NavigateOptions { scroll: false, ..Default::default() });
+        });
+        // Replacing the pending timeout cancels it (gloo's Timeout cancels on drop).
+        pending.set_value(Some(SendWrapper::new(timeout)));
     };
     let set_make = {
         let apply = apply.clone();
