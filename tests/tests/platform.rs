@@ -34,6 +34,7 @@ const CHECKS: &[(&str, Check)] = &[
         "every_request_logs_one_json_line_with_its_route_template",
         every_request_logs_one_json_line_with_its_route_template,
     ),
+    ("identical_concurrent_reads_load_from_d1_once", identical_concurrent_reads_load_from_d1_once),
 ];
 
 fn main() {
@@ -276,4 +277,40 @@ fn every_request_logs_one_json_line_with_its_route_template(api: &Api) {
     assert_eq!(line["status"], 200);
     assert!(line["duration_ms"].as_f64().is_some());
     assert!(line["cache"] == "HIT" || line["cache"] == "MISS", "{line}");
+}
+
+/// Sends `GET path` from `count` threads at once; returns each answer's status, `x-origin-reads`,
+/// `x-coalesced` and body.
+fn at_once(api: &Api, path: &str, count: usize) -> Vec<(u16, u32, u32, String)> {
+    let barrier = std::sync::Barrier::new(count);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..count)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    let response = api.get(path);
+                    let number = |name: &str| {
+                        response.headers().get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
+                    };
+                    let (origin, coalesced) = (number("x-origin-reads"), number("x-coalesced"));
+                    let status = response.status().as_u16();
+                    let body = response.text().expect("a body");
+                    (status, origin.expect("x-origin-reads"), coalesced.expect("x-coalesced"), body)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().expect("the thread finished")).collect()
+    })
+}
+
+fn identical_concurrent_reads_load_from_d1_once(api: &Api) {
+    for path in ["/api/vehicles?make=Volkswagen&limit=17", "/api/vehicles/veh-00011"] {
+        let answers = at_once(api, path, 24);
+        assert!(answers.iter().all(|(status, ..)| *status == 200), "{path}");
+        let origin_reads: u32 = answers.iter().map(|(_, origin, ..)| origin).sum();
+        let coalesced: u32 = answers.iter().map(|(_, _, joined, _)| joined).sum();
+        assert_eq!(origin_reads, 1, "{path}: one load from D1 for 24 identical reads");
+        assert!(coalesced >= 1, "{path}: some reads joined the one in flight ({answers:?})");
+        assert!(answers.windows(2).all(|pair| pair[0].3 == pair[1].3), "{path}: everyone got the same answer");
+    }
 }
