@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod caching;
 pub mod compression;
 pub mod cors;
+pub mod export;
 pub mod identity;
 pub mod money;
 pub mod problem;

@@ -1,5 +1,6 @@
 //! The API as a table: every route Forecourt's edge answers, in one place.
 
+use crate::admin::export;
 use crate::identity::sessions;
 use crate::platform::{audit, health, openapi, problem::ApiError};
 use crate::realtime::connect;
@@ -58,6 +59,8 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .get_async("/api/board/:location", clocks::board)
         .get_async("/api/audit", audit::list)
         .get_async("/api/rooms/:room", connect::join)
+        // Platform: the dealer's data (admin export)
+        .get_async("/api/admin/export/:entity", export::export)
         .or_else_any_method_async(
             "/api/*rest",
             |req, _| async move { ApiError::RouteNotFound(req.path()).into_response() },

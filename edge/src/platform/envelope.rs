@@ -21,7 +21,7 @@ where
     let request_id = request_id(&req);
     let coalesce = env.var("COALESCE_READS").map(|v| v.to_string() != "off").unwrap_or(true);
     let context = Rc::new(RequestContext { request_id: request_id.clone(), coalesce, ..Default::default() });
-    let method = req.method().to_string();
+    let method = req.inner().method().to_ascii_uppercase(); // the raw method: the SDK reads unknown ones as GET
     let path = req.path();
     let accept_encoding = client_accept_encoding(&req);
     let opt_out = req.headers().has("x-no-compression").unwrap_or(false);
@@ -36,8 +36,11 @@ where
     } else {
         None
     };
+    // The router treats methods it does not know (PROPFIND, BREW…) as GET; the API answers 405.
+    let known_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(&method.as_str());
     let outcome = match (limited, preflight) {
         (Some(error), _) => error.into_response(),
+        (None, _) if !known_method => ApiError::MethodNotAllowed.into_response(),
         (None, true) => preflight_response(cors_origin.as_deref()),
         (None, false) => request_scope::scoped(Rc::clone(&context), dispatch(req, env)).await,
     };

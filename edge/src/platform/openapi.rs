@@ -55,6 +55,7 @@ pub const DEVICE_TOKEN: &str = "device_token";
         crate::workshop::work_orders::transition,
         crate::platform::audit::list,
         crate::realtime::connect::join,
+        crate::admin::export::export,
     ),
     components(schemas(Problem)),
     modifiers(&Shared),
