@@ -8,6 +8,7 @@ pub mod caching;
 pub mod compression;
 pub mod cors;
 pub mod customers;
+pub mod export;
 pub mod identity;
 pub mod money;
 pub mod problem;

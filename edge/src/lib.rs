@@ -5,6 +5,7 @@
 //! which adds the cross-cutting concerns (request id, problem+json errors, compression, security
 //! headers, one log line) around the route table in [`routes`].
 
+mod admin;
 mod analytics;
 mod customers;
 mod identity;

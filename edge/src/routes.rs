@@ -1,5 +1,6 @@
 //! The API as a table: every route Forecourt's edge answers, in one place.
 
+use crate::admin::export;
 use crate::analytics::{anomalies, dashboards, feedback, forecasts, maintenance, telemetry};
 use crate::customers::{merge, notifications, profiles};
 use crate::identity::sessions;
@@ -85,6 +86,8 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .get_async("/api/notifications/preferences", notifications::preferences)
         .put_async("/api/notifications/preferences", notifications::set_preferences)
         .post_async("/api/notifications/:id/read", notifications::mark_read)
+        // Platform: the dealer's data (admin export)
+        .get_async("/api/admin/export/:entity", export::export)
         .or_else_any_method_async(
             "/api/*rest",
             |req, _| async move { ApiError::RouteNotFound(req.path()).into_response() },

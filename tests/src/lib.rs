@@ -136,6 +136,11 @@ impl LocalEdge {
         self.base_url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0)
     }
 
+    /// The process group of wrangler and the workerd it runs (benches find workerd's own port in it).
+    pub fn process_group(&self) -> u32 {
+        self.child.id()
+    }
+
     fn wait_until_ready(&mut self) -> Result<(), String> {
         let started = Instant::now();
         while started.elapsed() < READY_TIMEOUT {

@@ -19,8 +19,9 @@ where
 {
     let started = js_sys::Date::now();
     let request_id = request_id(&req);
-    let context = Rc::new(RequestContext { request_id: request_id.clone(), ..Default::default() });
-    let method = req.method().to_string();
+    let coalesce = env.var("COALESCE_READS").map(|v| v.to_string() != "off").unwrap_or(true);
+    let context = Rc::new(RequestContext { request_id: request_id.clone(), coalesce, ..Default::default() });
+    let method = req.inner().method().to_ascii_uppercase(); // the raw method: the SDK reads unknown ones as GET
     let path = req.path();
     let accept_encoding = client_accept_encoding(&req);
     let opt_out = req.headers().has("x-no-compression").unwrap_or(false);
@@ -35,8 +36,11 @@ where
     } else {
         None
     };
+    // The router treats methods it does not know (PROPFIND, BREW…) as GET; the API answers 405.
+    let known_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(&method.as_str());
     let outcome = match (limited, preflight) {
         (Some(error), _) => error.into_response(),
+        (None, _) if !known_method => ApiError::MethodNotAllowed.into_response(),
         (None, true) => preflight_response(cors_origin.as_deref()),
         (None, false) => request_scope::scoped(Rc::clone(&context), dispatch(req, env)).await,
     };
@@ -70,6 +74,12 @@ where
         headers.set("access-control-expose-headers", cors::EXPOSE_HEADERS)?;
     }
     let cache_status = headers.get("x-cache")?;
+    let (coalesced, origin_reads) = (*context.coalesced.borrow(), *context.origin_reads.borrow());
+    if coalesced > 0 || origin_reads > 0 || cache_status.is_some() {
+        // How this request's cached reads were answered: joined a read in flight, or went to D1.
+        headers.set("x-coalesced", &coalesced.to_string())?;
+        headers.set("x-origin-reads", &origin_reads.to_string())?;
+    }
 
     let content_type = headers.get("content-type")?.unwrap_or_default();
     let body_len = match response.body() {

@@ -108,6 +108,7 @@ pub const DEVICE_TOKEN: &str = "device_token";
         crate::customers::notifications::mark_read,
         crate::customers::notifications::preferences,
         crate::customers::notifications::set_preferences,
+        crate::admin::export::export,
     ),
     components(schemas(Problem)),
     modifiers(&Shared),

@@ -4,7 +4,7 @@ use forecourt_domain::Problem;
 use thiserror::Error;
 use worker::{Headers, Response, Result};
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum ApiError {
     #[error("no route answers {0}")]
     RouteNotFound(String),

@@ -16,6 +16,8 @@ use std::task::{Context, Poll};
 #[derive(Debug, Default)]
 pub struct RequestContext {
     pub request_id: String,
+    /// Whether identical reads in flight may be shared (var `COALESCE_READS`, on unless "off").
+    pub coalesce: bool,
     /// Reads that joined an identical read already in flight instead of running their own.
     pub coalesced: RefCell<u32>,
     /// Reads that went to the origin (D1) because neither the cache nor a shared read answered.

@@ -26,19 +26,25 @@ pub fn seed_sql() -> PathBuf {
 
 /// Starts `wrangler dev` with fresh local state, migrated and seeded.
 pub fn start_edge(name: &str) -> Result<LocalEdge, String> {
+    start_edge_with_vars(name, &[])
+}
+
+/// As [`start_edge`], overriding `[vars]` of wrangler.toml.
+pub fn start_edge_with_vars(name: &str, vars: &[(&str, &str)]) -> Result<LocalEdge, String> {
     let seed = seed_sql();
     if !seed.exists() {
         return Err(format!("{} is missing: run the tests through `cargo xtask test`", seed.display()));
     }
     let state_dir = root().join(format!("target/forecourt/{name}-state"));
     let _ = std::fs::remove_dir_all(&state_dir);
-    LocalEdge::start(&EdgeOptions {
+    let options = EdgeOptions {
         root: root(),
         port: None,
         state_dir,
         seed_sql: Some(seed),
         log_file: Some(root().join(format!("target/forecourt/{name}-wrangler.log"))),
-    })
+    };
+    LocalEdge::start_with_vars(&options, vars)
 }
 
 pub struct Api {

@@ -1,0 +1,4 @@
+//! What only admins do with the dealer's data as a whole: export it, and send its events to
+//! the dealer's other systems.
+
+pub mod export;
