@@ -20,6 +20,11 @@ ready.then(() => { handles = wasm_bindgen.handles; });
 self.addEventListener("install", (event) => event.waitUntil(ready.then(() => wasm_bindgen.on_install())));
 self.addEventListener("activate", (event) => event.waitUntil(ready.then(() => wasm_bindgen.on_activate())));
 self.addEventListener("message", (event) => event.waitUntil(ready.then(() => wasm_bindgen.on_message(event.data))));
+self.addEventListener("sync", (event) => event.waitUntil(ready.then(() => wasm_bindgen.on_sync(event.tag))));
+self.addEventListener("push", (event) =>
+  event.waitUntil(ready.then(() => wasm_bindgen.on_push(event.data ? event.data.text() : undefined))));
+self.addEventListener("notificationclick", (event) =>
+  event.waitUntil(ready.then(() => wasm_bindgen.on_notification_click(event.notification))));
 self.addEventListener("fetch", (event) => {
   if (handles && !handles(event.request)) return;
   event.respondWith(ready.then(() => wasm_bindgen.on_fetch(event.request)));

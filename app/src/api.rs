@@ -1,8 +1,12 @@
 //! Every call the app makes to the edge, typed with domain types so an API change breaks the
 //! build rather than the person using the app.
 
+pub mod account;
+pub mod leads;
+pub mod workshop;
+
 use forecourt_domain::{Problem, StockPage, StockQuery, Vehicle};
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -28,6 +32,61 @@ impl ApiError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Problem(problem) if problem.status == 404)
     }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Problem(problem) => Some(problem.status),
+            _ => None,
+        }
+    }
+}
+
+/// A problem answer together with the JSON body it came in, for the extension members this
+/// app reads (`current` on a `409`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub problem: Problem,
+    pub body: serde_json::Value,
+}
+
+/// Sends a request that acts as the signed-in person. `build` makes the request for a token (it
+/// runs again after a refresh): an expired access token answers `401`, the session is refreshed
+/// once, and the request is repeated with the new token.
+pub(crate) async fn send_signed_in(build: impl Fn(&str) -> Result<Request, ApiError>) -> Result<Response, ApiError> {
+    let token = crate::session::access_token().await?;
+    let response = build(&token)?.send().await.map_err(|_| ApiError::Offline)?;
+    if response.status() != 401 {
+        return Ok(response);
+    }
+    let token = crate::session::refresh_after_401(&token).await?;
+    build(&token)?.send().await.map_err(|_| ApiError::Offline)
+}
+
+/// `GET` as the signed-in person, decoding the JSON answer.
+pub(crate) async fn get_signed_in<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    let response = send_signed_in(|token| bearer(Request::get(url), token).build().map_err(unexpected)).await?;
+    if response.ok() {
+        return response.json::<T>().await.map_err(unexpected);
+    }
+    Err(problem_of(response).await)
+}
+
+pub(crate) fn bearer(builder: RequestBuilder, token: &str) -> RequestBuilder {
+    builder.header("accept", "application/json").header("authorization", &format!("Bearer {token}"))
+}
+
+pub(crate) fn unexpected(error: impl std::fmt::Display) -> ApiError {
+    ApiError::Unexpected(error.to_string())
+}
+
+/// Reads a refused answer's problem and its whole body.
+pub(crate) async fn refusal_of(response: Response) -> Refusal {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    let problem = serde_json::from_value::<Problem>(body.clone())
+        .unwrap_or_else(|_| Problem::new(status, "http", &format!("HTTP {status}")));
+    Refusal { problem, body }
 }
 
 /// `GET /api/vehicles?…`: one page of stock.
@@ -138,7 +197,7 @@ async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
     Err(problem_of(response).await)
 }
 
-async fn problem_of(response: Response) -> ApiError {
+pub(crate) async fn problem_of(response: Response) -> ApiError {
     let status = response.status();
     match response.json::<Problem>().await {
         Ok(problem) => ApiError::Problem(problem),
@@ -148,7 +207,7 @@ async fn problem_of(response: Response) -> ApiError {
 }
 
 /// Vehicle ids are slugs today, but an id must never be able to change the path it is put in.
-fn encode_path_segment(raw: &str) -> String {
+pub(crate) fn encode_path_segment(raw: &str) -> String {
     raw.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),

@@ -5,12 +5,15 @@
 //! app opens instantly and keeps working offline.
 
 pub mod api;
+pub mod charts;
 pub mod format;
 pub mod live;
 pub mod pages;
 pub mod pwa;
+pub mod session;
 pub mod shell;
 pub mod store;
+pub mod sync;
 
 use wasm_bindgen::prelude::*;
 

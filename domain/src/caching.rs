@@ -9,6 +9,8 @@ pub enum CacheKind {
     StockSearch,
     UserList,
     ReferenceTree,
+    /// A location's manager dashboard (KPIs, latest forecast, open anomalies).
+    Dashboard,
 }
 
 impl CacheKind {
@@ -17,7 +19,7 @@ impl CacheKind {
             Self::VehicleDetail | Self::ServiceHistory => 60 * 60,
             Self::MaintenanceSchedule => 30 * 60,
             Self::StockSearch => 5 * 60,
-            Self::UserList => 60,
+            Self::UserList | Self::Dashboard => 60,
             Self::ReferenceTree => 24 * 60 * 60,
         }
     }
@@ -30,6 +32,7 @@ impl CacheKind {
             Self::MaintenanceSchedule => "maintenance",
             Self::UserList => "users",
             Self::ReferenceTree => "reference",
+            Self::Dashboard => "dashboard",
         }
     }
 
@@ -42,6 +45,7 @@ impl CacheKind {
             Self::StockSearch => "stock-search",
             Self::UserList => "users",
             Self::ReferenceTree => "reference",
+            Self::Dashboard => "dashboard",
         };
         format!("{prefix}:g{generation}:{key}")
     }

@@ -6,10 +6,12 @@
 pub mod analytics;
 pub mod caching;
 pub mod compression;
+pub mod cors;
 pub mod customers;
 pub mod identity;
 pub mod money;
 pub mod problem;
+pub mod rate_limit;
 pub mod realtime;
 pub mod showroom;
 pub mod workshop;

@@ -5,6 +5,7 @@
 //! which adds the cross-cutting concerns (request id, problem+json errors, compression, security
 //! headers, one log line) around the route table in [`routes`].
 
+mod analytics;
 mod customers;
 mod identity;
 mod platform;
@@ -16,6 +17,7 @@ mod workshop;
 use platform::envelope;
 use worker::{event, Context, Env, Request, Response, Result};
 
+pub use analytics::recompute::Recompute;
 pub use realtime::room::Room;
 
 /// The cron triggers of `wrangler.toml`: test-drive reminders.

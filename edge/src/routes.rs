@@ -1,5 +1,6 @@
 //! The API as a table: every route Forecourt's edge answers, in one place.
 
+use crate::analytics::{anomalies, dashboards, feedback, forecasts, maintenance, telemetry};
 use crate::customers::{merge, notifications, profiles};
 use crate::identity::sessions;
 use crate::platform::{audit, health, openapi, problem::ApiError};
@@ -59,6 +60,18 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .get_async("/api/board/:location", clocks::board)
         .get_async("/api/audit", audit::list)
         .get_async("/api/rooms/:room", connect::join)
+        // Analytics (issue 7): anomalies, telemetry, predictions, dashboards.
+        .get_async("/api/anomalies", anomalies::list)
+        .post_async("/api/anomalies/scan", anomalies::scan)
+        .get_async("/api/anomalies/:id", anomalies::detail)
+        .post_async("/api/anomalies/:id/transitions", anomalies::transition)
+        .post_async("/api/anomalies/:id/comments", anomalies::comment)
+        .post_async("/api/telemetry", telemetry::ingest)
+        .get_async("/api/analytics/forecasts", forecasts::get)
+        .post_async("/api/analytics/forecasts/recompute", forecasts::recompute)
+        .get_async("/api/vehicles/:id/maintenance", maintenance::get)
+        .post_async("/api/predictions/:id/feedback", feedback::post)
+        .get_async("/api/dashboards/:location", dashboards::get)
         // Showroom & sales, customers, notifications (the showroom slice of issue 4).
         .post_async("/api/leads", lead_intake::create)
         .post_async("/api/leads/:id/assignment", lead_intake::assign)

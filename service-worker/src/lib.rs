@@ -14,7 +14,7 @@
 mod routing;
 
 use js_sys::{Array, Promise};
-use routing::{classify, Route};
+use routing::{classify_with_destination, Route};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -27,6 +27,10 @@ const SHELL: &str = "/index.html";
 /// A navigation slower than this is served from the cache: a shell now beats a fresh one later.
 const NAVIGATION_TIMEOUT_MS: i32 = 3_000;
 const SKIP_WAITING: &str = "skip-waiting";
+/// Files in the build that the shell does not need.
+const NOT_PRECACHED: &str = "/screenshots/";
+/// Photos, kept across builds (activation only drops `CACHE_PREFIX` caches of older builds).
+const IMAGE_CACHE: &str = "forecourt-images";
 
 struct Build {
     id: String,
@@ -44,6 +48,8 @@ thread_local! {
 #[wasm_bindgen]
 pub fn configure(build_id: String, precache: Vec<String>, own_wasm: String) {
     let mut precache = precache;
+    // Screenshots are for the browser's install dialog: never worth a download on a first visit.
+    precache.retain(|url| !url.starts_with(NOT_PRECACHED));
     precache.push(own_wasm);
     BUILD.with(|b| *b.borrow_mut() = Some(Build { id: build_id, precache }));
 }
@@ -97,6 +103,7 @@ pub fn on_fetch(request: Request) -> Promise {
         let response = match route_of(&request) {
             Route::Navigation => navigation(&request).await?,
             Route::Asset { runtime_cache } => asset(&request, runtime_cache).await?,
+            Route::Image => image(&request).await?,
             Route::Network => fetch(&request).await?,
         };
         Ok(response.into())
@@ -112,9 +119,101 @@ pub fn on_message(data: JsValue) -> Promise {
     Promise::resolve(&JsValue::UNDEFINED)
 }
 
+/// The message that asks open pages to send their outbox (see app/src/sync/).
+const SYNC_OUTBOX: &str = "sync-outbox";
+/// The Background Sync tag the app registers when it queues a change.
+const OUTBOX_TAG: &str = "outbox";
+
+/// `sync` (Background Sync, where the browser has it): the browser says the network is back.
+/// The outbox and the session live in the page (IndexedDB, and the access token in memory), so
+/// the worker wakes every open page to send it; browsers without Background Sync rely on the
+/// page's own `online` listener.
+#[wasm_bindgen]
+pub fn on_sync(tag: String) -> Promise {
+    if tag != OUTBOX_TAG {
+        return Promise::resolve(&JsValue::UNDEFINED);
+    }
+    future_to_promise(async move {
+        let clients: Array = JsFuture::from(scope().clients().match_all()).await?.unchecked_into();
+        for client in clients.iter() {
+            let client: web_sys::Client = client.unchecked_into();
+            client.post_message(&JsValue::from_str(SYNC_OUTBOX))?;
+        }
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
+/// `push`: shows the notification the edge sent (`{"title","body","url"}`), or a generic one.
+#[wasm_bindgen]
+pub fn on_push(text: Option<String>) -> Promise {
+    let payload: Notice = text.as_deref().and_then(parse_notice).unwrap_or_default();
+    let options = web_sys::NotificationOptions::new();
+    options.set_body(&payload.body);
+    options.set_icon("/icons/icon-192.png");
+    options.set_data(&JsValue::from_str(&payload.url));
+    scope()
+        .registration()
+        .show_notification_with_options(&payload.title, &options)
+        .unwrap_or_else(|error| Promise::reject(&error))
+}
+
+/// `notificationclick`: focuses a page of the app already open on that address, else opens one.
+#[wasm_bindgen]
+pub fn on_notification_click(notification: web_sys::Notification) -> Promise {
+    notification.close();
+    let url = notification.data().as_string().filter(|u| u.starts_with('/')).unwrap_or_else(|| "/".to_owned());
+    future_to_promise(async move {
+        let clients: Array = JsFuture::from(scope().clients().match_all()).await?.unchecked_into();
+        let origin = scope().location().origin();
+        for client in clients.iter() {
+            let client: web_sys::WindowClient = client.unchecked_into();
+            if client.url() == format!("{origin}{url}") {
+                return JsFuture::from(client.focus()?).await;
+            }
+        }
+        JsFuture::from(scope().clients().open_window(&url)).await
+    })
+}
+
+/// What a notification says and where a click on it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Notice {
+    title: String,
+    body: String,
+    url: String,
+}
+
+impl Default for Notice {
+    fn default() -> Self {
+        Self { title: "Forecourt".into(), body: "Something changed.".into(), url: "/".into() }
+    }
+}
+
+/// A push payload as JSON; a click only ever opens a page of this app (a path, never a host).
+fn parse_notice(text: &str) -> Option<Notice> {
+    let value: js_sys::Object = js_sys::JSON::parse(text).ok()?.dyn_into().ok()?;
+    let field = |name: &str| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+    let fallback = Notice::default();
+    Some(Notice {
+        title: field("title").unwrap_or(fallback.title),
+        body: field("body").unwrap_or(fallback.body),
+        url: field("url").filter(|u| u.starts_with('/') && !u.starts_with("//")).unwrap_or(fallback.url),
+    })
+}
+
 fn route_of(request: &Request) -> Route {
     let origin = scope().location().origin();
-    classify(&request.method(), &request.url(), &origin, request.mode() == web_sys::RequestMode::Navigate)
+    let destination = js_sys::Reflect::get(request, &JsValue::from_str("destination"))
+        .ok()
+        .and_then(|d| d.as_string())
+        .unwrap_or_default();
+    classify_with_destination(
+        &request.method(),
+        &request.url(),
+        &origin,
+        request.mode() == web_sys::RequestMode::Navigate,
+        &destination,
+    )
 }
 
 async fn navigation(request: &Request) -> Result<Response, JsValue> {
@@ -152,6 +251,33 @@ async fn asset(request: &Request, runtime_cache: bool) -> Result<Response, JsVal
         }
     }
     Ok(response)
+}
+
+/// Pictures: the cached copy at once (refreshed in the background), else the network's, kept.
+/// Their cache is not tied to a build, so photos survive app updates.
+async fn image(request: &Request) -> Result<Response, JsValue> {
+    let cache = open_cache(IMAGE_CACHE).await?;
+    let hit = JsFuture::from(cache.match_with_request(request)).await?;
+    let refresh = {
+        let cache = cache.clone();
+        let request = request.clone()?;
+        async move {
+            let response: Response = JsFuture::from(scope().fetch_with_request(&request)).await?.dyn_into()?;
+            // Opaque (cross-origin, no-cors) answers have status 0: keep them too, they display.
+            if response.ok() || response.type_() == web_sys::ResponseType::Opaque {
+                JsFuture::from(cache.put_with_request(&request, &response.clone()?)).await?;
+            }
+            Ok::<Response, JsValue>(response)
+        }
+    };
+    match hit.dyn_into::<Response>() {
+        Ok(cached) => {
+            // Revalidate without making the page wait.
+            let _ = future_to_promise(async move { refresh.await.map(JsValue::from) });
+            Ok(cached)
+        }
+        Err(_) => refresh.await,
+    }
 }
 
 /// Fetches `url` past the HTTP cache and stores it under its own URL.

@@ -108,3 +108,43 @@ export async function serviceWorkerInCharge(page) {
     }
   });
 }
+
+/// Signs in through the app's own form, as a person would, and waits for their start page.
+export async function signIn(page, email, startTestId) {
+  await page.goto(`${BASE_URL}/sign-in`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (startTestId) await page.getByTestId(startTestId).first().waitFor({ timeout: 30_000 });
+}
+
+/// A work order as the API has it now (read as the admin).
+export async function workOrder(id) {
+  const token = await login('admin@forecourt.example');
+  const response = await fetch(`${BASE_URL}/api/work-orders/${id}`, { headers: { authorization: `Bearer ${token}` } });
+  if (response.status !== 200) throw new Error(`reading ${id}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/// Moves a work order through the API, as someone else at another desk would.
+export async function moveWorkOrder(id, to, note) {
+  const token = await login('admin@forecourt.example');
+  const response = await fetch(`${BASE_URL}/api/work-orders/${id}/transitions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ to, note }),
+  });
+  if (response.status !== 200) throw new Error(`moving ${id}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/// Errors a browser logs by itself while a test has taken the network away.
+export function withoutOfflineNoise(errors) {
+  return errors.filter(
+    (e) =>
+      !e.includes('net::ERR_INTERNET_DISCONNECTED') &&
+      !e.includes('Failed to fetch') &&
+      !e.includes('ERR_NAME_NOT_RESOLVED') &&
+      !e.includes('WebSocket'),
+  );
+}

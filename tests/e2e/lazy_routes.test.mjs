@@ -2,7 +2,7 @@
 // code only; a page's chunk arrives when that page is first visited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, watchForErrors, recordRequests, serviceWorkerInCharge, BASE_URL } from './browser.mjs';
+import { launch, watchForErrors, recordRequests, serviceWorkerInCharge, BASE_URL, DEMO_PASSWORD } from './browser.mjs';
 
 let browser;
 before(async () => {
@@ -83,5 +83,27 @@ test('a page whose chunk cannot be fetched offline says so instead of crashing t
   await page.getByRole('link', { name: 'Stock', exact: true }).click();
   await page.getByTestId('vehicle-card').first().waitFor({ timeout: 15_000 });
   await context.setOffline(false);
+  await context.close();
+});
+
+test('staff code arrives only when a staff page is visited: an advisor gets the workshop, not sales', async () => {
+  const context = await browser.newContext();
+  const requests = recordRequests(context);
+  const page = await context.newPage();
+  const errors = watchForErrors(page);
+  await page.goto(`${BASE_URL}/sign-in`);
+  await page.getByLabel('Email').waitFor({ timeout: 30_000 });
+  assert.ok(chunks(requests, /\/split_account\.wasm$/).length > 0, 'the sign-in chunk arrives with the sign-in page');
+  assert.deepEqual(chunks(requests, /\/split_workshop\.wasm$/), [], 'no workshop code before it is needed');
+
+  await page.getByLabel('Email').fill('advisor.north@forecourt.example');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('work-order-row').first().waitFor({ timeout: 30_000 });
+  assert.ok(chunks(requests, /\/split_workshop\.wasm$/).length > 0, 'the workshop chunk arrives with the work orders');
+  for (const other of [/\/split_sales\.wasm$/, /\/split_customer\.wasm$/, /\/split_kiosk\.wasm$/]) {
+    assert.deepEqual(chunks(requests, other), [], `${other} is never fetched by an advisor`);
+  }
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -86,6 +86,12 @@ pub fn prepare_database(root: &Path, state_dir: &Path, seed_sql: Option<&Path>) 
 impl LocalEdge {
     /// Prepares the database, starts `wrangler dev` and waits until `/api/health` answers 200.
     pub fn start(options: &EdgeOptions) -> Result<Self, String> {
+        Self::start_with_vars(options, &[])
+    }
+
+    /// As [`LocalEdge::start`], overriding `[vars]` of `wrangler.toml` (e.g. the bench exempts
+    /// loopback from rate limits with `RATE_LIMIT_EXEMPT_IPS`).
+    pub fn start_with_vars(options: &EdgeOptions, vars: &[(&str, &str)]) -> Result<Self, String> {
         std::fs::create_dir_all(&options.state_dir)
             .map_err(|e| format!("creating {}: {e}", options.state_dir.display()))?;
         prepare_database(&options.root, &options.state_dir, options.seed_sql.as_deref())?;
@@ -99,6 +105,9 @@ impl LocalEdge {
             .args(["--show-interactive-dev-session=false", "--persist-to"])
             .arg(&options.state_dir)
             .args(["--var", &format!("TOKEN_SIGNING_KEY:{LOCAL_TOKEN_SIGNING_KEY}")]);
+        for (name, value) in vars {
+            cmd.args(["--var", &format!("{name}:{value}")]);
+        }
         if let Some(log) = &options.log_file {
             let file = std::fs::File::create(log).map_err(|e| format!("creating {}: {e}", log.display()))?;
             let err = file.try_clone().map_err(|e| e.to_string())?;

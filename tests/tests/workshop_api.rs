@@ -31,6 +31,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("labour_lines_are_versioned_audited_and_totalled", labour_lines_are_versioned_audited_and_totalled),
     ("a_part_line_takes_stock_and_raises_a_reorder_alert", a_part_line_takes_stock_and_raises_a_reorder_alert),
     ("stock_never_goes_below_zero", stock_never_goes_below_zero),
+    ("racing_part_lines_never_oversell_a_shelf", racing_part_lines_never_oversell_a_shelf),
     ("changing_and_removing_part_lines_moves_stock", changing_and_removing_part_lines_moves_stock),
     ("technicians_record_codes_on_their_own_jobs_only", technicians_record_codes_on_their_own_jobs_only),
     ("editing_is_denied_outside_the_callers_reach", editing_is_denied_outside_the_callers_reach),
@@ -164,12 +165,14 @@ fn a_customer_books_a_service_for_their_own_car(api: &Api) {
 
 fn a_customer_cannot_book_for_someone_elses_car(api: &Api) {
     let day = future_day(2);
-    problem(
-        post(api, &alex(), "/api/appointments", booking("loc-north", "own-00002", &day, 9, 60)),
-        400,
-        "owned_vehicle_id",
-        "another customer's car",
+    assert_eq!(
+        post(api, &alex(), "/api/appointments", booking("loc-north", "own-00002", &day, 9, 60)).status(),
+        403,
+        "another customer's car"
     );
+    let mut staff = booking("loc-north", "own-00002", &day, 9, 60);
+    staff["customer_id"] = json!("cus-00001");
+    problem(post(api, &advisor_north(), "/api/appointments", staff), 400, "owned_vehicle_id", "not the customer's car");
     let mut body = booking("loc-north", "own-00002", &day, 9, 60);
     body["customer_id"] = json!("cus-00002");
     assert_eq!(post(api, &alex(), "/api/appointments", body).status(), 403, "booking in another's name");
@@ -604,6 +607,39 @@ fn stock_never_goes_below_zero(api: &Api) {
         "quantity",
         "zero",
     );
+}
+
+fn racing_part_lines_never_oversell_a_shelf(api: &Api) {
+    let on_hand =
+        shelf(api, &advisor_north(), "prt-north-wsh-fluid", "loc-north")["quantity_on_hand"].as_i64().expect("on hand");
+    let orders: Vec<String> = (0..2)
+        .map(|_| open_walk_in(api, &advisor_north(), "loc-north")["id"].as_str().expect("id").to_owned())
+        .collect();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = orders
+            .iter()
+            .map(|id| {
+                scope.spawn(move || {
+                    let body = json!({"part_id": "prt-north-wsh-fluid", "quantity": on_hand});
+                    post(api, &advisor_north(), &format!("/api/work-orders/{id}/parts"), body).status().as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let mut sorted = statuses.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [201, 400], "exactly one line gets the shelf: {statuses:?}");
+    assert_eq!(shelf(api, &advisor_north(), "prt-north-wsh-fluid", "loc-north")["quantity_on_hand"], 0);
+    let lines: usize = orders
+        .iter()
+        .map(|id| {
+            json_of(get(api, &advisor_north(), &format!("/api/work-orders/{id}")), 200, "order")["parts"]
+                .as_array()
+                .map_or(0, Vec::len)
+        })
+        .sum();
+    assert_eq!(lines, 1, "the refused order has no line");
 }
 
 fn changing_and_removing_part_lines_moves_stock(api: &Api) {

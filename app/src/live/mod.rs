@@ -2,6 +2,8 @@
 
 pub mod backoff;
 mod connection;
+mod indicator;
 pub mod outbox;
 
 pub use connection::{LiveStatus, RoomConnection};
+pub use indicator::LiveIndicator;

@@ -7,10 +7,13 @@
 //! it: choosing a season, baselines, backtests, rules, severities, feedback and evaluation.
 
 pub mod anomaly;
+pub mod debounce;
 pub mod forecasting;
 pub mod lead_scoring;
 pub mod maintenance;
 pub mod metrics;
 pub mod seasonality;
 pub mod series;
+pub mod serving;
 pub mod synthetic;
+pub mod telemetry;

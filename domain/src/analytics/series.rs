@@ -281,7 +281,7 @@ impl Granularity {
         }
     }
 
-    fn next(self, start: NaiveDate) -> NaiveDate {
+    pub fn next(self, start: NaiveDate) -> NaiveDate {
         match self {
             Self::Day => start + Days::new(1),
             Self::Week => start + Days::new(7),

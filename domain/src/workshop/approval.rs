@@ -72,6 +72,7 @@ pub fn verify(token: &str, key: &[u8], now: u64) -> Result<ApprovalClaims, Appro
 
 /// A customer's answer to one recommended line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approve,

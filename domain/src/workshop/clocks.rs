@@ -85,6 +85,7 @@ pub fn job_off(open: &OpenClocks, job: &str, assigned_to_me: bool) -> Result<(),
 
 /// Billed against actual hours of one job.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Efficiency {
     pub billed_hours: f64,
     pub actual_hours: f64,

@@ -21,8 +21,8 @@ pub fn entry_if_changed<B: Serialize, A: Serialize>(
 ) -> ApiResult<D1PreparedStatement> {
     Ok(db
         .prepare(
-            "INSERT INTO audit_log (at, actor_id, actor_role, action, entity, entity_id, before, after) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE changes() = 1",
+            "INSERT INTO audit_log (at, actor_id, actor_role, action, entity, entity_id, before, after, request_id) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE changes() = 1",
         )
         .bind(&[
             JsValue::from_str(&now_rfc3339()),
@@ -33,6 +33,8 @@ pub fn entry_if_changed<B: Serialize, A: Serialize>(
             JsValue::from_str(entity_id),
             JsValue::from_str(&serde_json::to_string(before).unwrap_or_else(|_| "null".into())),
             JsValue::from_str(&serde_json::to_string(after).unwrap_or_else(|_| "null".into())),
+            // The envelope's request id: the audit row points at the request's log line.
+            super::request_scope::request_id().map(|id| JsValue::from_str(&id)).unwrap_or(JsValue::NULL),
         ])?)
 }
 
@@ -47,6 +49,7 @@ struct Entry {
     entity_id: String,
     before: Option<String>,
     after: Option<String>,
+    request_id: Option<String>,
 }
 
 /// `GET /api/audit?entity=&entity_id=` (admins): the trail of one record, oldest first.
@@ -67,7 +70,7 @@ async fn list_entries(req: worker::Request, ctx: worker::RouteContext<()>) -> Ap
     };
     let db = super::bindings::database(&ctx.env)?;
     let entries: Vec<Entry> = db
-        .prepare("SELECT id, at, actor_id, actor_role, action, entity, entity_id, before, after FROM audit_log WHERE entity = ?1 AND entity_id = ?2 ORDER BY id")
+        .prepare("SELECT id, at, actor_id, actor_role, action, entity, entity_id, before, after, request_id FROM audit_log WHERE entity = ?1 AND entity_id = ?2 ORDER BY id")
         .bind(&[JsValue::from_str(&entity), JsValue::from_str(&entity_id)])?
         .all()
         .await?
@@ -81,7 +84,7 @@ async fn list_entries(req: worker::Request, ctx: worker::RouteContext<()>) -> Ap
             };
             serde_json::json!({
                 "id": e.id, "at": e.at, "actor_id": e.actor_id, "actor_role": e.actor_role, "action": e.action,
-                "entity": e.entity, "entity_id": e.entity_id, "before": parse(&e.before), "after": parse(&e.after),
+                "entity": e.entity, "entity_id": e.entity_id, "before": parse(&e.before), "after": parse(&e.after), "request_id": e.request_id,
             })
         })
         .collect();

@@ -2,9 +2,11 @@
 //! content negotiation for compression, security headers and one structured log line.
 
 use super::problem::ApiError;
-use forecourt_domain::{caching, compression};
+use super::request_scope::{self, RequestContext};
+use forecourt_domain::{caching, compression, cors};
 use std::future::Future;
-use worker::{Env, Request, Response, ResponseBody, Result};
+use std::rc::Rc;
+use worker::{Env, Headers, Request, Response, ResponseBody, Result};
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
 style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; \
@@ -17,13 +19,28 @@ where
 {
     let started = js_sys::Date::now();
     let request_id = request_id(&req);
+    let context = Rc::new(RequestContext { request_id: request_id.clone(), ..Default::default() });
     let method = req.method().to_string();
     let path = req.path();
     let accept_encoding = client_accept_encoding(&req);
     let opt_out = req.headers().has("x-no-compression").unwrap_or(false);
     let if_none_match = req.headers().get("if-none-match").ok().flatten();
+    let origin = req.headers().get("origin").ok().flatten();
+    let app_origins = env.var("APP_ORIGIN").map(|v| v.to_string()).unwrap_or_default();
+    let cors_origin = origin.as_deref().filter(|origin| cors::allowed(origin, &app_origins)).map(str::to_owned);
+    let preflight = method == "OPTIONS" && origin.is_some() && req.headers().has("access-control-request-method")?;
 
-    let response = match dispatch(req, env).await {
+    let limited = if path.starts_with("/api/") && path != "/api/health" {
+        super::rate_limit::check(&req, &env).await
+    } else {
+        None
+    };
+    let outcome = match (limited, preflight) {
+        (Some(error), _) => error.into_response(),
+        (None, true) => preflight_response(cors_origin.as_deref()),
+        (None, false) => request_scope::scoped(Rc::clone(&context), dispatch(req, env)).await,
+    };
+    let response = match outcome {
         Ok(response) => response,
         Err(error) => {
             worker::console_error!("{{\"request_id\":\"{request_id}\",\"unhandled\":{:?}}}", error.to_string());
@@ -32,7 +49,7 @@ where
     };
     // A WebSocket handshake response must reach the client exactly as the room made it.
     if response.status_code() == 101 {
-        log_line(&request_id, &method, &path, 101, started, None);
+        log_line(&context, &method, &path, 101, started, None);
         return Ok(response);
     }
     let response = problem_for_router_errors(response, &path)?;
@@ -45,7 +62,13 @@ where
     headers.set("content-security-policy", CONTENT_SECURITY_POLICY)?;
     headers.set("x-frame-options", "DENY")?;
     headers.set("cross-origin-opener-policy", "same-origin")?;
-    headers.set("vary", "accept-encoding")?;
+    headers.set("vary", "accept-encoding, origin")?;
+    // Only the app's origin may read responses from a browser on another origin; any other
+    // origin gets no `Access-Control-Allow-Origin`, so the browser withholds the response.
+    if let Some(origin) = &cors_origin {
+        headers.set("access-control-allow-origin", origin)?;
+        headers.set("access-control-expose-headers", cors::EXPOSE_HEADERS)?;
+    }
     let cache_status = headers.get("x-cache")?;
 
     let content_type = headers.get("content-type")?.unwrap_or_default();
@@ -63,7 +86,7 @@ where
             if if_none_match.as_deref().is_some_and(|header| caching::not_modified(header, &etag)) {
                 let headers = response.headers().clone();
                 headers.set("content-encoding", "identity")?;
-                log_line(&request_id, &method, &path, 304, started, cache_status.as_deref());
+                log_line(&context, &method, &path, 304, started, cache_status.as_deref());
                 return Ok(Response::empty()?.with_status(304).with_headers(headers));
             }
         }
@@ -73,7 +96,7 @@ where
     // Cloudflare's front line would compress every compressible body regardless of size or the
     // client's opt-out; `identity` is how a Worker tells it not to.
     response.headers_mut().set("content-encoding", encoding.header_value().unwrap_or("identity"))?;
-    log_line(&request_id, &method, &path, response.status_code(), started, cache_status.as_deref());
+    log_line(&context, &method, &path, response.status_code(), started, cache_status.as_deref());
     Ok(response)
 }
 
@@ -89,6 +112,18 @@ fn client_accept_encoding(req: &Request) -> Option<String> {
             .filter(|value| !value.is_empty()),
         None => req.headers().get("accept-encoding").ok().flatten(),
     }
+}
+
+/// The answer to a CORS preflight: what the app's origin may send; `403` for any other origin.
+fn preflight_response(allowed_origin: Option<&str>) -> Result<Response> {
+    if allowed_origin.is_none() {
+        return ApiError::OriginNotAllowed.into_response();
+    }
+    let headers = Headers::new();
+    headers.set("access-control-allow-methods", cors::ALLOW_METHODS)?;
+    headers.set("access-control-allow-headers", cors::ALLOW_HEADERS)?;
+    headers.set("access-control-max-age", &cors::MAX_AGE_SECONDS.to_string())?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
 }
 
 /// Cloudflare's ray id when present (it ties our log to theirs), otherwise a random one.
@@ -124,11 +159,15 @@ async fn with_request_id_in_problem(mut response: Response, request_id: &str) ->
     Ok(Response::from_bytes(serde_json::to_vec(&body)?)?.with_status(status).with_headers(headers))
 }
 
-fn log_line(request_id: &str, method: &str, path: &str, status: u16, started: f64, cache: Option<&str>) {
+/// One JSON line per request: what an operator filters and aggregates on.
+fn log_line(context: &RequestContext, method: &str, path: &str, status: u16, started: f64, cache: Option<&str>) {
     let line = serde_json::json!({
-        "request_id": request_id,
+        "request_id": context.request_id,
         "method": method,
-        "route": path,
+        // The template, so that lines aggregate per route; unmatched paths log as such.
+        "route": super::openapi::route_pattern(path).unwrap_or_else(|| "unmatched".into()),
+        "coalesced": *context.coalesced.borrow(),
+        "origin_reads": *context.origin_reads.borrow(),
         "status": status,
         "duration_ms": js_sys::Date::now() - started,
         "cache": cache,

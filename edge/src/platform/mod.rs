@@ -13,4 +13,6 @@ pub mod idempotency;
 pub mod listing;
 pub mod openapi;
 pub mod problem;
+pub mod rate_limit;
+pub mod request_scope;
 pub mod row_scope;

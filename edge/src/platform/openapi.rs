@@ -53,8 +53,48 @@ pub const DEVICE_TOKEN: &str = "device_token";
         crate::workshop::work_orders::list,
         crate::workshop::work_orders::detail,
         crate::workshop::work_orders::transition,
+        crate::workshop::appointments::list,
+        crate::workshop::appointments::book,
+        crate::workshop::appointments::reschedule,
+        crate::workshop::appointments::cancel,
+        crate::workshop::kiosk::check_in,
+        crate::workshop::editor::open,
+        crate::workshop::editor::update,
+        crate::workshop::editor::add_labour,
+        crate::workshop::editor::update_labour,
+        crate::workshop::editor::remove_labour,
+        crate::workshop::editor::add_part,
+        crate::workshop::editor::update_part,
+        crate::workshop::editor::remove_part,
+        crate::workshop::editor::add_code,
+        crate::workshop::editor::remove_code,
+        crate::workshop::parts::apply,
+        crate::workshop::parts::list,
+        crate::workshop::parts::list_canned,
+        crate::workshop::inspection::add_item,
+        crate::workshop::inspection::upload,
+        crate::workshop::inspection::download,
+        crate::workshop::inspection::create_link,
+        crate::workshop::inspection::view,
+        crate::workshop::inspection::decide,
+        crate::workshop::inspection::declined,
+        crate::workshop::clocks::shift,
+        crate::workshop::clocks::job,
+        crate::workshop::clocks::mine,
+        crate::workshop::clocks::board,
         crate::platform::audit::list,
         crate::realtime::connect::join,
+        crate::analytics::anomalies::list,
+        crate::analytics::anomalies::scan,
+        crate::analytics::anomalies::detail,
+        crate::analytics::anomalies::transition,
+        crate::analytics::anomalies::comment,
+        crate::analytics::telemetry::ingest,
+        crate::analytics::forecasts::get,
+        crate::analytics::forecasts::recompute,
+        crate::analytics::maintenance::get,
+        crate::analytics::feedback::post,
+        crate::analytics::dashboards::get,
         // Showroom slice: leads intake and assignment, customers, notifications.
         crate::showroom::lead_intake::create,
         crate::showroom::lead_intake::assign,
@@ -94,6 +134,28 @@ pub async fn document(_req: Request, _ctx: RouteContext<()>) -> Result<Response>
     let mut response = Response::ok(json)?;
     response.headers_mut().set("content-type", "application/json")?;
     respond(Ok(response))
+}
+
+/// The route template (`/api/vehicles/{id}`) that `path` matches, for the log line; the most
+/// literal one when several do. The document lists every route (a test makes sure of it).
+pub fn route_pattern(path: &str) -> Option<String> {
+    thread_local! {
+        static TEMPLATES: OnceCell<Vec<String>> = const { OnceCell::new() };
+    }
+    let segments: Vec<&str> = path.split('/').collect();
+    TEMPLATES.with(|cell| {
+        let templates = cell.get_or_init(|| ApiDoc::openapi().paths.paths.keys().cloned().collect());
+        templates
+            .iter()
+            .filter_map(|template| {
+                let parts: Vec<&str> = template.split('/').collect();
+                let matches = parts.len() == segments.len()
+                    && parts.iter().zip(&segments).all(|(part, segment)| part.starts_with('{') || part == segment);
+                matches.then(|| (parts.iter().filter(|part| !part.starts_with('{')).count(), template))
+            })
+            .max_by_key(|(literal, _)| *literal)
+            .map(|(_, template)| template.clone())
+    })
 }
 
 /// Adds what every route shares, so a handler's annotation only says what is particular to it.

@@ -28,6 +28,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("too many attempts; try again in {retry_after} seconds")]
     TooManyRequests { retry_after: u64 },
+    #[error("too many requests from this address or token; try again in {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
+    #[error("this origin may not call the API from a browser")]
+    OriginNotAllowed,
     #[error("the record changed since you read it")]
     Conflict { current: serde_json::Value },
     #[error("{detail}")]
@@ -93,6 +97,10 @@ impl ApiError {
             Self::TooManyRequests { .. } => {
                 Problem::new(429, "too-many-requests", "Too many requests").with_detail(detail)
             }
+            Self::OriginNotAllowed => {
+                Problem::new(403, "origin-not-allowed", "Origin not allowed").with_detail(detail).with_field("origin")
+            }
+            Self::RateLimited { .. } => Problem::new(429, "rate-limited", "Rate limited").with_detail(detail),
             Self::Conflict { .. } => Problem::new(409, "version-conflict", "Edit conflict").with_detail(detail),
             Self::UpgradeRequired => {
                 Problem::new(426, "upgrade-required", "WebSocket upgrade required").with_detail(detail)
@@ -118,7 +126,9 @@ impl ApiError {
             Self::TokenExpired => {
                 headers.set("www-authenticate", "Bearer error=\"invalid_token\", error_description=\"expired\"")?
             }
-            Self::TooManyRequests { retry_after } => headers.set("retry-after", &retry_after.to_string())?,
+            Self::TooManyRequests { retry_after } | Self::RateLimited { retry_after } => {
+                headers.set("retry-after", &retry_after.to_string())?
+            }
             _ => {}
         }
         if let Self::UpgradeRequired = self {

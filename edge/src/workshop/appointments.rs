@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Request, Response, Result, RouteContext};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Appointment {
     pub id: String,
     pub reference: Option<String>,
@@ -139,12 +139,17 @@ fn duration(raw: i64) -> ApiResult<u32> {
 
 // ----- list -----
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Page {
     items: Vec<Appointment>,
     next_cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/appointments", tag = "workshop", security(("bearer" = [])),
+    params(("from" = Option<String>, Query, description = "RFC 3339, inclusive"), ("to" = Option<String>, Query, description = "RFC 3339, exclusive"),
+        ("status" = Option<String>, Query, description = "booked, checked_in, cancelled, no_show, completed"),
+        ("location_id" = Option<String>, Query), ("cursor" = Option<String>, Query), ("limit" = Option<u32>, Query, description = "1–100")),
+    responses((status = 200, description = "Appointments the caller may see (customer: own; advisor/manager: their locations), by start time", body = Page)))]
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_appointments(req, ctx).await)
 }
@@ -215,7 +220,7 @@ pub async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult
 
 // ----- book -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Booking {
     location_id: String,
@@ -229,6 +234,9 @@ struct Booking {
     notes: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/appointments", tag = "workshop", security(("bearer" = [])), request_body = Booking,
+    responses((status = 201, description = "The booked appointment with its booking reference", body = Appointment),
+        (status = 409, description = "`slot-taken`: the location's capacity for that day is full (`current` has the minutes)")))]
 pub async fn book(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(book_appointment(req, ctx).await)
 }
@@ -242,17 +250,7 @@ async fn book_appointment(mut req: Request, ctx: RouteContext<()>) -> ApiResult<
 
 async fn book_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -> ApiResult<Response> {
     let booking: Booking = parse_json(&body)?;
-    let service = required_text("service", &booking.service, MAX_SERVICE)?;
-    let notes = match booking.notes.as_deref() {
-        Some(n) => Some(required_text("notes", n, MAX_NOTES)?),
-        None => None,
-    };
-    let (starts_at, millis) = normalised("starts_at", &booking.starts_at)?;
-    if millis < now_millis() {
-        return Err(invalid("starts_at", "an appointment must start in the future"));
-    }
-    let minutes = duration(booking.duration_minutes)?;
-    // Customers book for themselves; the workshop books for a named customer at its locations.
+    // Who may book for whom comes before what is wrong with the booking.
     let customer_id = match principal.role {
         Role::Customer => {
             let own = principal.customer_id.clone().ok_or(ApiError::Forbidden("no customer record".into()))?;
@@ -269,6 +267,31 @@ async fn book_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -
         }
     };
     let db = bindings::database(&ctx.env)?;
+    #[derive(Deserialize)]
+    struct Owner {
+        customer_id: String,
+    }
+    let owner: Option<Owner> = db
+        .prepare("SELECT customer_id FROM owned_vehicles WHERE id = ?1")
+        .bind(&[text(&booking.owned_vehicle_id)])?
+        .first(None)
+        .await?;
+    if owner.as_ref().map(|o| o.customer_id.as_str()) != Some(customer_id.as_str()) {
+        if principal.role == Role::Customer {
+            return Err(ApiError::Forbidden("you can book only for a car registered to you".into()));
+        }
+        return Err(invalid("owned_vehicle_id", "this vehicle is not registered to the customer"));
+    }
+    let service = required_text("service", &booking.service, MAX_SERVICE)?;
+    let notes = match booking.notes.as_deref() {
+        Some(n) => Some(required_text("notes", n, MAX_NOTES)?),
+        None => None,
+    };
+    let (starts_at, millis) = normalised("starts_at", &booking.starts_at)?;
+    if millis < now_millis() {
+        return Err(invalid("starts_at", "an appointment must start in the future"));
+    }
+    let minutes = duration(booking.duration_minutes)?;
     check_day(&db, &booking.location_id, millis, minutes, "").await?;
     let random = random_bytes(6).map_err(internal)?;
     let mut six = [0u8; 6];
@@ -333,7 +356,7 @@ async fn book_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) -
 
 // ----- reschedule and cancel -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Change {
     expected_version: i64,
@@ -345,7 +368,7 @@ struct Change {
     notes: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Cancel {
     expected_version: i64,
@@ -353,10 +376,15 @@ struct Cancel {
     reason: Option<String>,
 }
 
+#[utoipa::path(patch, path = "/api/appointments/{id}", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = Change,
+    responses((status = 200, description = "The moved appointment", body = Appointment),
+        (status = 409, description = "Stale `expected_version` (`current` is the appointment) or the new day is full")))]
 pub async fn reschedule(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(change(req, ctx, false).await)
 }
 
+#[utoipa::path(post, path = "/api/appointments/{id}/cancel", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = Cancel,
+    responses((status = 200, description = "The cancelled appointment", body = Appointment)))]
 pub async fn cancel(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(change(req, ctx, true).await)
 }

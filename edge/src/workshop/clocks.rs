@@ -17,7 +17,7 @@ use forecourt_domain::workshop::clocks::{self, efficiency, ClockError, Efficienc
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, Request, Response, Result, RouteContext};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Toggle {
     on: bool,
@@ -85,6 +85,8 @@ fn changed(results: &[worker::D1Result]) -> bool {
 
 // ----- shift -----
 
+#[utoipa::path(post, path = "/api/clocks/shift", tag = "workshop", security(("bearer" = [])), request_body = Toggle,
+    responses((status = 200, description = "On or off shift, with the open clocks")))]
 pub async fn shift(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(shift_guarded(req, ctx).await)
 }
@@ -147,6 +149,8 @@ async fn shift_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
 
 // ----- job -----
 
+#[utoipa::path(post, path = "/api/work-orders/{id}/clock", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = Toggle,
+    responses((status = 200, description = "The job with billed against actual hours", body = Job)))]
 pub async fn job(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(job_guarded(req, ctx).await)
 }
@@ -218,7 +222,7 @@ async fn job_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) ->
 
 // ----- my jobs -----
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Job {
     #[serde(flatten)]
     order: WorkOrderSummary,
@@ -273,6 +277,8 @@ async fn my_jobs(db: &D1Database, principal: &Principal) -> ApiResult<Vec<Job>> 
         .collect())
 }
 
+#[utoipa::path(get, path = "/api/technicians/me/jobs", tag = "workshop", security(("bearer" = [])),
+    responses((status = 200, description = "My open jobs with billed against actual hours, and my open clocks")))]
 pub async fn mine(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_mine(req, ctx).await)
 }
@@ -301,6 +307,8 @@ struct Technician {
     clocked_job: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/board/{location}", tag = "workshop", security(("bearer" = [])), params(("location" = String, Path)),
+    responses((status = 200, description = "Bays × technicians × jobs of the location")))]
 pub async fn board(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(show_board(req, ctx).await)
 }

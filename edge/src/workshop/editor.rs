@@ -7,6 +7,8 @@ use super::editing::{
     at_version, commit, current_conflict, detail_response, editable, internal, invalid, new_id, notify, number,
     opt_text, param, publish_change, required_text, staff_of, text, EditKind, Notice, AT_VERSION,
 };
+#[allow(unused_imports)]
+use super::work_order_records::WorkOrderDetail;
 use super::work_order_records::WorkOrderSummary;
 use crate::platform::audit;
 use crate::platform::auth::require_role;
@@ -84,7 +86,7 @@ fn check_mileage(principal: &Principal, reading: i64, last: &Vehicle, confirmed:
 
 // ----- open -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Open {
     #[serde(default)]
@@ -106,6 +108,9 @@ struct Open {
     mileage_confirmed: bool,
 }
 
+#[utoipa::path(post, path = "/api/work-orders", tag = "workshop", security(("bearer" = [])), request_body = Open,
+    responses((status = 201, description = "The opened work order", body = WorkOrderDetail),
+        (status = 409, description = "`slot-taken`: the appointment already has a work order")))]
 pub async fn open(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     mutation(req, ctx, open_once).await
 }
@@ -272,7 +277,7 @@ async fn check_assignment(
 
 // ----- header fields -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Patch {
     #[serde(default)]
@@ -289,6 +294,8 @@ struct Patch {
     bay_id: Option<String>,
 }
 
+#[utoipa::path(patch, path = "/api/work-orders/{id}", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = Patch,
+    responses((status = 200, description = "The changed order (mileage, complaint, technician, bay)", body = WorkOrderDetail)))]
 pub async fn update(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     mutation(req, ctx, update_once).await
 }
@@ -342,7 +349,7 @@ async fn update_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal)
 
 // ----- labour -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LabourInput {
     #[serde(default)]
@@ -378,6 +385,8 @@ fn check_cents(field: &str, cents: i64, max: i64) -> ApiResult<i64> {
     Ok(cents)
 }
 
+#[utoipa::path(post, path = "/api/work-orders/{id}/labour", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = LabourInput,
+    responses((status = 201, description = "The order with the new labour line", body = WorkOrderDetail)))]
 pub async fn add_labour(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     mutation(req, ctx, add_labour_once).await
 }
@@ -418,6 +427,9 @@ async fn labour_line(db: &D1Database, order: &str, line: &str) -> ApiResult<Labo
     row.ok_or_else(|| ApiError::NotFound { what: "labour line", id: line.to_owned() })
 }
 
+#[utoipa::path(patch, path = "/api/work-orders/{id}/labour/{line}", tag = "workshop", security(("bearer" = [])),
+    params(("id" = String, Path), ("line" = String, Path)), request_body = LabourInput,
+    responses((status = 200, description = "The order with the changed line", body = WorkOrderDetail)))]
 pub async fn update_labour(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     mutation(req, ctx, update_labour_once).await
 }
@@ -451,13 +463,16 @@ async fn update_labour_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Pri
     detail_response(&db, &principal, &order.id, 200).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Removal {
     #[serde(default)]
     expected_version: Option<i64>,
 }
 
+#[utoipa::path(delete, path = "/api/work-orders/{id}/labour/{line}", tag = "workshop", security(("bearer" = [])),
+    params(("id" = String, Path), ("line" = String, Path)), request_body = Removal,
+    responses((status = 200, description = "The order without the line", body = WorkOrderDetail)))]
 pub async fn remove_labour(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     mutation(req, ctx, remove_labour_once).await
 }
@@ -487,7 +502,7 @@ async fn remove_labour_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Pri
 
 // ----- parts -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PartInput {
     #[serde(default)]
@@ -500,7 +515,7 @@ struct PartInput {
     unit_price_cents: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Shelf {
     pub id: String,
     pub location_id: String,
@@ -601,6 +616,8 @@ pub async fn reorder_alert(env: &Env, db: &D1Database, part: &str, taken: u32) -
     Ok(())
 }
 
+#[utoipa::path(post, path = "/api/work-orders/{id}/parts", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = PartInput,
+    responses((status = 201, description = "The order with the new part line; stock taken in the same batch", body = WorkOrderDetail)))]
 pub async fn add_part(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     mutation(req, ctx, add_part_once).await
 }
@@ -656,6 +673,9 @@ async fn part_line(db: &D1Database, order: &str, line: &str) -> ApiResult<PartRo
     row.ok_or_else(|| ApiError::NotFound { what: "part line", id: line.to_owned() })
 }
 
+#[utoipa::path(patch, path = "/api/work-orders/{id}/parts/{line}", tag = "workshop", security(("bearer" = [])),
+    params(("id" = String, Path), ("line" = String, Path)), request_body = PartInput,
+    responses((status = 200, description = "The order with the changed line; stock moved by the difference", body = WorkOrderDetail)))]
 pub async fn update_part(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     mutation(req, ctx, update_part_once).await
 }
@@ -720,6 +740,9 @@ async fn update_part_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Princ
     detail_response(&db, &principal, &order.id, 200).await
 }
 
+#[utoipa::path(delete, path = "/api/work-orders/{id}/parts/{line}", tag = "workshop", security(("bearer" = [])),
+    params(("id" = String, Path), ("line" = String, Path)), request_body = Removal,
+    responses((status = 200, description = "The order without the line; the parts go back on the shelf", body = WorkOrderDetail)))]
 pub async fn remove_part(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     mutation(req, ctx, remove_part_once).await
 }
@@ -746,7 +769,7 @@ async fn remove_part_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Princ
 
 // ----- diagnostic codes -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CodeInput {
     #[serde(default)]
@@ -764,6 +787,8 @@ struct CodeRow {
     severity: String,
 }
 
+#[utoipa::path(post, path = "/api/work-orders/{id}/diagnostic-codes", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = CodeInput,
+    responses((status = 201, description = "The order with the new code", body = WorkOrderDetail)))]
 pub async fn add_code(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     mutation(req, ctx, add_code_once).await
 }
@@ -795,6 +820,9 @@ async fn add_code_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principa
     detail_response(&db, &principal, &order.id, 201).await
 }
 
+#[utoipa::path(delete, path = "/api/work-orders/{id}/diagnostic-codes/{code}", tag = "workshop", security(("bearer" = [])),
+    params(("id" = String, Path), ("code" = String, Path)), request_body = Removal,
+    responses((status = 200, description = "The order without the code", body = WorkOrderDetail)))]
 pub async fn remove_code(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     mutation(req, ctx, remove_code_once).await
 }

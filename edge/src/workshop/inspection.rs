@@ -7,6 +7,8 @@ use super::editing::{
     param, publish_change, required_text, text, EditKind, AT_VERSION,
 };
 use super::work_order_records;
+#[allow(unused_imports)]
+use super::work_order_records::WorkOrderDetail;
 use crate::platform::audit;
 use crate::platform::auth::{require_principal, require_role, signing_key};
 use crate::platform::bindings;
@@ -33,7 +35,7 @@ const FOLLOW_UP_DAYS: u64 = 30;
 
 // ----- inspection items -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Recommended {
     operation: String,
@@ -41,7 +43,7 @@ struct Recommended {
     rate_cents: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ItemInput {
     item: String,
@@ -54,6 +56,8 @@ struct ItemInput {
     expected_version: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/api/work-orders/{id}/inspection", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = ItemInput,
+    responses((status = 201, description = "The order with the new inspection item (recommended work as a pending line)", body = WorkOrderDetail)))]
 pub async fn add_item(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(add_item_guarded(req, ctx).await)
 }
@@ -146,7 +150,7 @@ fn looks_like(content_type: &str, bytes: &[u8]) -> bool {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 struct DocumentRow {
     id: String,
     owner_id: String,
@@ -158,6 +162,9 @@ struct DocumentRow {
 
 /// `PUT /api/work-orders/{id}/documents`: the body is the file. Content-addressed (the R2 key is
 /// the SHA-256 of the bytes), so a repeated upload stores one document: PUT is idempotent.
+#[utoipa::path(put, path = "/api/work-orders/{id}/documents", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The file: image/jpeg, image/png, image/webp or application/pdf, at most 8 MiB"),
+    responses((status = 201, description = "Stored in R2", body = DocumentRow), (status = 200, description = "The same bytes were already stored", body = DocumentRow)))]
 pub async fn upload(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(upload_document(req, ctx).await)
 }
@@ -239,6 +246,9 @@ async fn upload_document(mut req: Request, ctx: RouteContext<()>) -> ApiResult<R
 }
 
 /// `GET /api/work-orders/{id}/documents/{doc}`: streamed from R2 to whoever may see the order.
+#[utoipa::path(get, path = "/api/work-orders/{id}/documents/{doc}", tag = "workshop", security(("bearer" = [])),
+    params(("id" = String, Path), ("doc" = String, Path)),
+    responses((status = 200, description = "The file, streamed from R2", content_type = "application/octet-stream")))]
 pub async fn download(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(download_document(req, ctx).await)
 }
@@ -272,14 +282,14 @@ async fn download_document(req: Request, ctx: RouteContext<()>) -> ApiResult<Res
 
 // ----- approval links -----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LinkRequest {
     #[serde(default)]
     expected_version: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Link {
     token: String,
     path: String,
@@ -312,6 +322,8 @@ async fn recommendations(db: &worker::D1Database, order: &str) -> ApiResult<Vec<
         .results()?)
 }
 
+#[utoipa::path(post, path = "/api/work-orders/{id}/approval-link", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = LinkRequest,
+    responses((status = 201, description = "A signed link for the customer (replaces any earlier one)", body = Link)))]
 pub async fn create_link(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(create_link_guarded(req, ctx).await)
 }
@@ -416,7 +428,7 @@ async fn linked(ctx: &RouteContext<()>, token: &str) -> ApiResult<Linked> {
     Ok(Linked::Valid(order))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ApprovalView {
     work_order_id: String,
     vehicle: String,
@@ -425,6 +437,9 @@ struct ApprovalView {
     lines: Vec<serde_json::Value>,
 }
 
+#[utoipa::path(get, path = "/api/approvals/{token}", tag = "workshop", params(("token" = String, Path)),
+    responses((status = 200, description = "The recommended lines to decide (no account needed)", body = ApprovalView),
+        (status = 401, description = "A forged or malformed link"), (status = 410, description = "An expired, replaced or stale link")))]
 pub async fn view(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(view_link(req, ctx).await)
 }
@@ -462,19 +477,22 @@ async fn view_link(_req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
     })?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DecisionInput {
     line_id: String,
     decision: Decision,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Decisions {
     decisions: Vec<DecisionInput>,
 }
 
+#[utoipa::path(post, path = "/api/approvals/{token}", tag = "workshop", params(("token" = String, Path)), request_body = Decisions,
+    responses((status = 200, description = "Decisions recorded; the new totals"),
+        (status = 401, description = "A forged or malformed link"), (status = 410, description = "An expired, replaced or stale link")))]
 pub async fn decide(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(decide_guarded(req, ctx).await)
 }
@@ -581,7 +599,7 @@ async fn decide_once(
 
 // ----- declined work, for follow-up -----
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 struct DeclinedLine {
     line_id: String,
     work_order_id: String,
@@ -595,6 +613,10 @@ struct DeclinedLine {
     follow_up_at: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/declined-work", tag = "workshop", security(("bearer" = [])),
+    params(("due" = Option<bool>, Query, description = "only lines whose follow-up date has come"), ("cursor" = Option<String>, Query),
+        ("limit" = Option<u32>, Query, description = "1–100")),
+    responses((status = 200, description = "Declined lines of the caller's locations, for follow-up", body = DeclinedPage)))]
 pub async fn declined(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_declined(req, ctx).await)
 }
@@ -641,5 +663,11 @@ async fn list_declined(req: Request, ctx: RouteContext<()>) -> ApiResult<Respons
     let db = bindings::database(&ctx.env)?;
     let items: Vec<DeclinedLine> = db.prepare(sql).bind(&values)?.all().await?.results()?;
     let next_cursor = (items.len() == limit as usize).then(|| items.last().map(|l| l.line_id.clone())).flatten();
-    Ok(Response::from_json(&serde_json::json!({ "items": items, "next_cursor": next_cursor }))?)
+    Ok(Response::from_json(&DeclinedPage { items, next_cursor })?)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct DeclinedPage {
+    items: Vec<DeclinedLine>,
+    next_cursor: Option<String>,
 }

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use worker::{Request, Response, Result, RouteContext};
 
 /// What the kiosk app sends (`app::api::CheckInRequest`); the key also travels as the header.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CheckIn {
     booking_reference: String,
@@ -36,7 +36,7 @@ struct CheckIn {
     idempotency_key: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CheckedIn {
     checked_in: bool,
     reference: String,
@@ -69,6 +69,8 @@ struct Odometer {
     mileage_km: i64,
 }
 
+#[utoipa::path(post, path = "/api/kiosk/check-in", tag = "workshop", security(("device_token" = [])), request_body = CheckIn,
+    responses((status = 200, description = "Checked in (or already was); nothing personal is returned", body = CheckedIn)))]
 pub async fn check_in(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(check_in_visitor(req, ctx).await)
 }

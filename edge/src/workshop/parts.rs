@@ -6,6 +6,8 @@ use super::editing::{
     publish_change, text, EditKind, AT_VERSION,
 };
 use super::editor::{reorder_alert, Shelf};
+#[allow(unused_imports)]
+use super::work_order_records::WorkOrderDetail;
 use crate::platform::auth::require_role;
 use crate::platform::bindings;
 use crate::platform::body::parse_json;
@@ -23,17 +25,22 @@ use worker::{Request, Response, Result, RouteContext};
 
 const WORKSHOP_STAFF: [Role; 4] = [Role::Advisor, Role::Manager, Role::Admin, Role::Technician];
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PartItem {
     #[serde(flatten)]
     shelf: Shelf,
     low: bool,
 }
 
-#[derive(Serialize)]
-struct Page<T> {
-    items: Vec<T>,
+#[derive(Serialize, utoipa::ToSchema)]
+struct PartsPage {
+    items: Vec<PartItem>,
     next_cursor: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct CannedJobs {
+    items: Vec<CannedJob>,
 }
 
 fn scope(principal: &Principal) -> ApiResult<RowScope> {
@@ -43,6 +50,10 @@ fn scope(principal: &Principal) -> ApiResult<RowScope> {
     }
 }
 
+#[utoipa::path(get, path = "/api/parts", tag = "workshop", security(("bearer" = [])),
+    params(("low" = Option<bool>, Query, description = "only shelves at or below their reorder threshold"), ("location_id" = Option<String>, Query),
+        ("cursor" = Option<String>, Query), ("limit" = Option<u32>, Query, description = "1–100")),
+    responses((status = 200, description = "Parts shelves of the caller's locations", body = PartsPage)))]
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_parts(req, ctx).await)
 }
@@ -98,7 +109,7 @@ async fn list_parts(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
             PartItem { shelf, low }
         })
         .collect();
-    Ok(Response::from_json(&Page { items, next_cursor })?)
+    Ok(Response::from_json(&PartsPage { items, next_cursor })?)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,7 +122,7 @@ struct CannedRow {
     price_cents: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CannedJob {
     id: String,
     name: String,
@@ -143,6 +154,8 @@ async fn canned_jobs(db: &worker::D1Database) -> ApiResult<Vec<CannedJob>> {
         .collect()
 }
 
+#[utoipa::path(get, path = "/api/canned-jobs", tag = "workshop", security(("bearer" = [])),
+    responses((status = 200, description = "Canned jobs (`{\"items\": [CannedJob]}`), from the KV cache (`x-cache`)", body = CannedJobs)))]
 pub async fn list_canned(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(list_canned_jobs(req, ctx).await)
 }
@@ -154,12 +167,12 @@ async fn list_canned_jobs(req: Request, ctx: RouteContext<()>) -> ApiResult<Resp
     let kv = bindings::cache(&ctx.env)?;
     let (items, status) =
         cache::read_through(&kv, CacheKind::ReferenceTree, "canned-jobs", || canned_jobs(&db)).await?;
-    let mut response = Response::from_json(&serde_json::json!({ "items": items }))?;
+    let mut response = Response::from_json(&CannedJobs { items })?;
     response.headers_mut().set("x-cache", status.header_value())?;
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Apply {
     canned_job_id: String,
@@ -167,6 +180,8 @@ struct Apply {
     expected_version: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/api/work-orders/{id}/canned-jobs", tag = "workshop", security(("bearer" = [])), params(("id" = String, Path)), request_body = Apply,
+    responses((status = 201, description = "The order with the job's labour and parts lines, added in one batch", body = WorkOrderDetail)))]
 pub async fn apply(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(apply_job(req, ctx).await)
 }
@@ -188,7 +203,15 @@ async fn apply_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
         .ok_or_else(|| invalid("canned_job_id", "no such canned job"))?;
     // The job's parts from this location's shelves, one of each.
     let mut shelves = Vec::new();
+    // A SKU listed twice is two of that part: one line with quantity 2, checked as one take.
+    let mut wanted: Vec<(&String, u32)> = Vec::new();
     for sku in &job.parts {
+        match wanted.iter_mut().find(|(s, _)| *s == sku) {
+            Some((_, count)) => *count += 1,
+            None => wanted.push((sku, 1)),
+        }
+    }
+    for (sku, count) in wanted {
         let shelf: Option<Shelf> = db
             .prepare("SELECT id, location_id, sku, name, quantity_on_hand, reorder_threshold, unit_price_cents FROM parts WHERE location_id = ?1 AND sku = ?2")
             .bind(&[text(&order.location_id), text(sku)])?
@@ -196,12 +219,12 @@ async fn apply_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
             .await?;
         let shelf =
             shelf.ok_or_else(|| invalid("canned_job_id", format!("part {sku} is not stocked at this location")))?;
-        take(shelf.quantity_on_hand.max(0) as u32, 1, shelf.reorder_threshold.max(0) as u32)
+        take(shelf.quantity_on_hand.max(0) as u32, count, shelf.reorder_threshold.max(0) as u32)
             .map_err(|e| invalid("canned_job_id", format!("{sku}: {e}")))?;
-        shelves.push(shelf);
+        shelves.push((shelf, count));
     }
     // The job's price covers its parts at list price; the rest is labour.
-    let parts_cents: i64 = shelves.iter().map(|s| s.unit_price_cents).sum();
+    let parts_cents: i64 = shelves.iter().map(|(s, count)| s.unit_price_cents * i64::from(*count)).sum();
     let rate_cents = ((job.price_cents - parts_cents).max(0) as f64 / job.hours).round();
     let labour_id = new_id("lab-")?;
     let mut values = at_version(&order);
@@ -213,10 +236,10 @@ async fn apply_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
         ))
         .bind(&values)?];
     let mut line_ids = Vec::new();
-    for shelf in &shelves {
+    for (shelf, count) in &shelves {
         let line_id = new_id("wop-")?;
         let mut values = at_version(&order);
-        values.extend([text(&shelf.id), number(1.0)]);
+        values.extend([text(&shelf.id), number(f64::from(*count))]);
         statements.push(
             db.prepare(format!(
                 "UPDATE parts SET quantity_on_hand = quantity_on_hand - ?4, version = version + 1 \
@@ -225,11 +248,16 @@ async fn apply_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
             .bind(&values)?,
         );
         let mut values = at_version(&order);
-        values.extend([text(&line_id), text(&shelf.id), number(shelf.unit_price_cents as f64)]);
+        values.extend([
+            text(&line_id),
+            text(&shelf.id),
+            number(shelf.unit_price_cents as f64),
+            number(f64::from(*count)),
+        ]);
         statements.push(
             db.prepare(
                 "INSERT INTO work_order_parts (id, work_order_id, part_id, quantity, unit_price_cents, approval) \
-                 SELECT ?3, ?1, ?4, 1, ?5, 'approved' WHERE changes() = 1",
+                 SELECT ?3, ?1, ?4, ?6, ?5, 'approved' WHERE changes() = 1",
             )
             .bind(&values)?,
         );
@@ -247,8 +275,8 @@ async fn apply_once(body: Vec<u8>, ctx: RouteContext<()>, principal: Principal) 
     {
         return Err(current_conflict(&db, &principal, &order.id).await?);
     }
-    for shelf in &shelves {
-        reorder_alert(&ctx.env, &db, &shelf.id, 1).await?;
+    for (shelf, count) in &shelves {
+        reorder_alert(&ctx.env, &db, &shelf.id, *count).await?;
     }
     publish_change(&ctx.env, &order, "canned_job_applied", &principal).await;
     detail_response(&db, &principal, &order.id, 201).await

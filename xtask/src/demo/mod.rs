@@ -1,5 +1,6 @@
 //! Deterministic demo data for every module: the same realistic dealership on every machine.
 
+pub mod analytics;
 pub mod history;
 pub mod people;
 pub mod showroom;
@@ -16,6 +17,7 @@ pub fn seed_sql() -> String {
     people::write(&mut out);
     history::write(&mut out);
     workshop::write(&mut out);
+    analytics::write(&mut out);
     showroom::write(&mut out);
     out
 }
@@ -64,6 +66,15 @@ mod tests {
             18
         );
         assert_eq!(count(&db, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+    }
+
+    #[test]
+    fn analytics_demo_has_live_telematics_units_and_open_anomalies() {
+        let db = seeded();
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM devices WHERE kind = 'telematics' AND revoked_at IS NULL"), 2);
+        assert!(
+            count(&db, "SELECT COUNT(*) FROM anomalies WHERE status = 'detected' AND location_id = 'loc-north'") >= 2
+        );
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub const KIOSK_TOKENS: [(&str, &str); 3] = [
 ];
 
 /// (id, reference, location, customer, owned vehicle, service, hour, has a booked work order)
-pub const TODAY: &[(&str, &str, &str, &str, &str, &str, u32, bool)] = &[
+pub type TodaysAppointment =
+    (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, u32, bool);
+
+pub const TODAY: &[TodaysAppointment] = &[
     ("apt-today-north-1", "FC-NRTH22", "loc-north", "cus-00001", "own-00001", "Annual service", 9, false),
     ("apt-today-north-2", "FC-NRTH33", "loc-north", "cus-00002", "own-00002", "Brakes squeal", 10, true),
     ("apt-today-north-3", "FC-NRTH44", "loc-north", "cus-00002", "own-00402", "MOT test", 11, false),

@@ -7,8 +7,9 @@
 //! detector that the incident is normal.
 
 use super::{AnomalyError, Detector, PointScore};
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EwmaConfig {
     /// Weight of the chart statistic (0.2–0.3 is the textbook range).
     pub lambda: f64,
@@ -27,7 +28,7 @@ impl Default for EwmaConfig {
 }
 
 /// The streaming state: small enough to keep per vehicle per signal.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EwmaState {
     config: EwmaConfig,
     seen: usize,

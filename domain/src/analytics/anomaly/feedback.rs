@@ -8,6 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The range a tuned threshold stays in: below it every wobble alerts, above it nothing does.
+pub const THRESHOLD_FLOOR: f64 = 2.5;
+pub const THRESHOLD_CEILING: f64 = 12.0;
+
 /// Verdicts needed before a threshold moves at all.
 pub const MIN_FEEDBACK: usize = 5;
 /// Clean verdicts in a row (no false positive) before the tuner probes a lower threshold.

@@ -6,6 +6,7 @@ use thiserror::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AnomalyStatus {
     Detected,
     Acknowledged,
@@ -22,6 +23,33 @@ pub struct IllegalTransition {
 }
 
 impl AnomalyStatus {
+    pub const ALL: [AnomalyStatus; 5] =
+        [Self::Detected, Self::Acknowledged, Self::InProgress, Self::Resolved, Self::FalsePositive];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Detected => "detected",
+            Self::Acknowledged => "acknowledged",
+            Self::InProgress => "in_progress",
+            Self::Resolved => "resolved",
+            Self::FalsePositive => "false_positive",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// The verdict a closing move gives the rule that raised the anomaly: this is the feedback
+    /// that tunes its threshold.
+    pub fn verdict(self) -> Option<super::feedback::Verdict> {
+        match self {
+            Self::Resolved => Some(super::feedback::Verdict::Resolved),
+            Self::FalsePositive => Some(super::feedback::Verdict::FalsePositive),
+            _ => None,
+        }
+    }
+
     pub fn is_closed(self) -> bool {
         matches!(self, Self::Resolved | Self::FalsePositive)
     }
@@ -62,6 +90,22 @@ mod tests {
                 assert_eq!(from.transition(to).is_ok(), expected, "{from:?} → {to:?}");
             }
         }
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for status in ALL {
+            assert_eq!(AnomalyStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(AnomalyStatus::parse("closed"), None);
+    }
+
+    #[test]
+    fn only_closing_moves_carry_a_verdict() {
+        use crate::analytics::anomaly::feedback::Verdict;
+        assert_eq!(FalsePositive.verdict(), Some(Verdict::FalsePositive));
+        assert_eq!(Resolved.verdict(), Some(Verdict::Resolved));
+        assert_eq!(InProgress.verdict(), None);
     }
 
     #[test]

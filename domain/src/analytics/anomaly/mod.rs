@@ -58,6 +58,7 @@ pub trait Detector {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Severity {
     Info,
     Low,
@@ -87,6 +88,12 @@ impl Severity {
     /// High and critical reach people immediately; the rest wait for their digest.
     pub fn notifies_immediately(self) -> bool {
         self >= Self::High
+    }
+
+    pub const ALL: [Severity; 5] = [Self::Info, Self::Low, Self::Medium, Self::High, Self::Critical];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
     /// The `anomalies:{severity}` room this severity fans out to.
@@ -119,6 +126,14 @@ mod tests {
         assert_eq!(Severity::from_score(6.0, 3.5), Some(Severity::Medium));
         assert_eq!(Severity::from_score(8.0, 3.5), Some(Severity::High));
         assert_eq!(Severity::from_score(11.0, 3.5), Some(Severity::Critical));
+    }
+
+    #[test]
+    fn severities_round_trip_through_their_names() {
+        for severity in Severity::ALL {
+            assert_eq!(Severity::parse(severity.as_str()), Some(severity));
+        }
+        assert_eq!(Severity::parse("urgent"), None);
     }
 
     #[test]
