@@ -173,10 +173,15 @@ pub async fn send_kiosk_message(message: &KioskMessage) -> Result<(), ApiError> 
         KioskMessage::CheckIn(m) => serde_json::to_string(m),
     }
     .map_err(|error| ApiError::Unexpected(error.to_string()))?;
-    let response = Request::post(message.path())
+    let mut request = Request::post(message.path())
         .header("accept", "application/json")
         .header("content-type", "application/json")
-        .header("idempotency-key", message.idempotency_key())
+        .header("idempotency-key", message.idempotency_key());
+    // The kiosk's device token tells the edge which showroom is calling (see `kiosk::lock`).
+    if let Some(token) = crate::pages::kiosk::lock::device_token() {
+        request = request.header("authorization", &format!("Bearer {token}"));
+    }
+    let response = request
         .body(body)
         .map_err(|error| ApiError::Unexpected(error.to_string()))?
         .send()

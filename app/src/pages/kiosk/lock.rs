@@ -29,6 +29,40 @@ pub fn lock() {
     }
 }
 
+/// Where the kiosk's device token is kept once paired.
+const TOKEN_KEY: &str = "forecourt.kiosk-device-token";
+
+/// The device token (`fcd_…`) this kiosk sends with its messages ("call a sales rep", check-in),
+/// so the edge knows which showroom it stands in.
+pub fn device_token() -> Option<String> {
+    storage().and_then(|s| s.get_item(TOKEN_KEY).ok().flatten()).filter(|t| is_device_token(t))
+}
+
+fn is_device_token(token: &str) -> bool {
+    token.starts_with("fcd_") && token.len() <= 200 && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Pairs this browser with a kiosk device: staff open `/kiosk?device_token=fcd_…` once when
+/// setting the kiosk up (the demo tokens are in the README). The token is kept and removed from the
+/// address, so it never shows on screen or in the history.
+pub fn pair_from_address() {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(search) = window.location().search() else { return };
+    let token = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == "device_token")
+        .map(|(_, value)| value.to_owned());
+    let Some(token) = token.filter(|t| is_device_token(t)) else { return };
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(TOKEN_KEY, &token);
+    }
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/kiosk"));
+    }
+}
+
 pub fn unlock() {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(STORAGE_KEY);

@@ -50,6 +50,7 @@ fn use_kiosk() -> Kiosk {
 #[component]
 pub fn KioskPage() -> impl IntoView {
     lock::lock();
+    lock::pair_from_address();
     let visit_number = RwSignal::new(0_u32);
     let start_over = Callback::new(move |()| {
         visit_number.update(|n| *n = n.wrapping_add(1));
