@@ -115,6 +115,7 @@ pub async fn compute(env: &Env, series: ForecastSeries, location: &str, actor: &
             output: &output,
             headline,
             label: series.as_str(),
+            only_if_changed: false,
         },
     )
     .await

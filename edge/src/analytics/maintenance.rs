@@ -116,6 +116,7 @@ async fn maintenance(req: Request, ctx: RouteContext<()>) -> ApiResult<Response>
             output: &serde_json::json!({ "services": services }),
             headline: None,
             label: "maintenance",
+            only_if_changed: true,
         },
     )
     .await?;

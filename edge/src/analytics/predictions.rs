@@ -87,6 +87,9 @@ pub struct NewPrediction<'a, I: Serialize, O: Serialize> {
     pub headline: Option<(f64, f64, f64)>,
     /// The short name of what was predicted, for the live event (`sales_weekly`, `maintenance`).
     pub label: &'a str,
+    /// Keep the stored row when the new computation gives the same inputs and output (plans
+    /// computed on read); recomputations that must be counted set this to false.
+    pub only_if_changed: bool,
 }
 
 /// Stores a fresh computation (insert or replace in place, counting runs), audits it as done by
@@ -102,6 +105,14 @@ pub async fn store<I: Serialize, O: Serialize>(
     let inputs = to_json(new.inputs)?;
     let output = to_json(new.output)?;
     let before = find(&db, &id).await?;
+    if new.only_if_changed
+        && before
+            .as_ref()
+            .is_some_and(|b| b.output == output && b.inputs == inputs && b.model_version == new.model_version)
+    {
+        // Same answer as stored: reading it again is not a new computation to record.
+        return before.ok_or_else(|| ApiError::Internal(format!("prediction {id} vanished")));
+    }
     let now = now_rfc3339();
     let upsert = db
         .prepare(

@@ -1,14 +1,8 @@
 //! The dashboard API as the page reads it, and the pure conversions from it to chart inputs.
 
-use crate::api::ApiError;
+use crate::api::{self, ApiError};
 use crate::charts::forecast::{Band, ForecastChart};
-use forecourt_domain::Problem;
-use gloo_net::http::Request;
 use serde::Deserialize;
-
-/// Where the sign-in flow keeps the access token for API calls (until the app's session module
-/// offers one; see docs/analytics.md, "Manager dashboard").
-const TOKEN_KEY: &str = "forecourt.access_token";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Dashboard {
@@ -127,25 +121,10 @@ pub fn trust(backtest: Option<&Backtest>) -> String {
     }
 }
 
-fn token() -> Option<String> {
-    web_sys::window()?.session_storage().ok()??.get_item(TOKEN_KEY).ok()?
-}
-
+/// `GET /api/dashboards/{location}` as the signed-in manager (refreshing the session once on 401).
 pub async fn dashboard(location: &str) -> Result<Dashboard, ApiError> {
-    let url = format!("/api/dashboards/{}", js_sys::encode_uri_component(location));
-    let mut request = Request::get(&url).header("accept", "application/json");
-    if let Some(token) = token() {
-        request = request.header("authorization", &format!("Bearer {token}"));
-    }
-    let response = request.send().await.map_err(|_| ApiError::Offline)?;
-    if response.ok() {
-        return response.json().await.map_err(|e| ApiError::Unexpected(e.to_string()));
-    }
-    let status = response.status();
-    Err(match response.json::<Problem>().await {
-        Ok(problem) => ApiError::Problem(problem),
-        Err(_) => ApiError::Problem(Problem::new(status, "http", &format!("HTTP {status}"))),
-    })
+    let url = format!("/api/dashboards/{}", String::from(js_sys::encode_uri_component(location)));
+    api::get_signed_in(&url).await
 }
 
 #[cfg(test)]
