@@ -21,6 +21,15 @@ use worker::{event, Context, Env, Request, Response, Result};
 pub use analytics::recompute::Recompute;
 pub use realtime::room::Room;
 
+/// The cron triggers of `wrangler.toml`: test-drive reminders.
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    match showroom::test_drive_calendar::send_reminders(&env).await {
+        Ok(count) => worker::console_log!("{{\"cron\":\"test_drive_reminders\",\"reminded\":{count}}}"),
+        Err(error) => worker::console_error!("test-drive reminders failed: {error}"),
+    }
+}
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     envelope::serve(req, env, routes::dispatch).await

@@ -6,7 +6,7 @@ use crate::customers::{merge, notifications, profiles};
 use crate::identity::sessions;
 use crate::platform::{audit, health, openapi, problem::ApiError};
 use crate::realtime::connect;
-use crate::showroom::{lead_intake, leads, stock, test_drives};
+use crate::showroom::{assistance, lead_intake, leads, reference, stock, test_drive_calendar, test_drives};
 use crate::workshop::{appointments, clocks, editor, inspection, kiosk, parts, work_orders};
 use worker::{Env, Request, Response, Result, Router};
 
@@ -88,6 +88,11 @@ pub async fn dispatch(req: Request, env: Env) -> Result<Response> {
         .post_async("/api/notifications/:id/read", notifications::mark_read)
         // Platform: the dealer's data (admin export)
         .get_async("/api/admin/export/:entity", export::export)
+        .get_async("/api/test-drives", test_drive_calendar::calendar)
+        .post_async("/api/test-drives/reminders", test_drive_calendar::run_reminders)
+        .get_async("/api/locations", reference::locations)
+        .get_async("/api/makes", reference::makes)
+        .post_async("/api/kiosk/assistance", assistance::request)
         .or_else_any_method_async(
             "/api/*rest",
             |req, _| async move { ApiError::RouteNotFound(req.path()).into_response() },

@@ -160,6 +160,13 @@ pub enum FloorActivity {
         rep_id: String,
     },
     Left,
+    /// "Call a sales rep" from a kiosk: a floor alert, with where and what the visitor looks at.
+    AssistanceRequested {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        zone: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        vehicle_ids: Vec<String>,
+    },
 }
 
 /// The brief's high-interest threshold.

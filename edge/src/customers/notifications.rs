@@ -54,33 +54,49 @@ impl Pending {
         })
     }
 
-    #[allow(dead_code)] // used by the kiosk and reminder slices
     pub fn statement(&self, db: &D1Database) -> ApiResult<D1PreparedStatement> {
-        self.insert(db, "1 = 1")
+        self.insert(db, "1 = 1", Vec::new())
     }
 
     /// Inserted only if the statement before it in the batch changed a row.
     pub fn statement_if_changed(&self, db: &D1Database) -> ApiResult<D1PreparedStatement> {
-        self.insert(db, "changes() = 1")
+        self.insert(db, "changes() = 1", Vec::new())
     }
 
-    fn insert(&self, db: &D1Database, guard: &str) -> ApiResult<D1PreparedStatement> {
+    /// Inserted only if the test drive `drive_id` was claimed for reminding by this run (`stamp`).
+    pub fn statement_when_claimed(
+        &self,
+        db: &D1Database,
+        drive_id: &str,
+        stamp: &str,
+    ) -> ApiResult<D1PreparedStatement> {
+        self.insert(
+            db,
+            "EXISTS (SELECT 1 FROM test_drives WHERE id = ?8 AND reminder_sent_at = ?9)",
+            vec![JsValue::from_str(drive_id), JsValue::from_str(stamp)],
+        )
+    }
+
+    /// `guard` may use ?8 onwards, bound from `extra`.
+    fn insert(&self, db: &D1Database, guard: &str, extra: Vec<JsValue>) -> ApiResult<D1PreparedStatement> {
         let n = &self.notification;
+        let mut values = vec![
+            JsValue::from_str(&n.id),
+            JsValue::from_str(&n.user_id),
+            JsValue::from_str(&n.kind),
+            JsValue::from_str(&n.title),
+            JsValue::from_str(&n.body),
+            n.link.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL),
+            JsValue::from_str(&n.created_at),
+        ];
+        values.extend(extra);
         Ok(db
             .prepare(format!(
                 "INSERT INTO notifications (id, user_id, kind, title, body, link, created_at) \
                  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE {guard} AND NOT EXISTS (SELECT 1 FROM \
                  notification_preferences WHERE user_id = ?2 AND kind = ?3 AND channel = 'in_app' AND enabled = 0)"
             ))
-            .bind(&[
-                JsValue::from_str(&n.id),
-                JsValue::from_str(&n.user_id),
-                JsValue::from_str(&n.kind),
-                JsValue::from_str(&n.title),
-                JsValue::from_str(&n.body),
-                n.link.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL),
-                JsValue::from_str(&n.created_at),
-            ])?)
+            .bind(&values)?)
     }
 
     /// Pushes the notification to the user's room (after the batch committed).
