@@ -200,6 +200,29 @@ fn rows(api: &Api, admin: &str) -> Vec<Row> {
     let mut rows = vec![
         // Public.
         Row::new(Method::GET, "/api/health", EVERYONE),
+        // Showroom slice: reference data is public; customer profiles are for that location's
+        // sales, advisors and managers (cus-90001 is a North-only duplicate), and their owner.
+        Row::new(Method::GET, "/api/locations", EVERYONE),
+        Row::new(Method::GET, "/api/makes", EVERYONE),
+        Row::new(
+            Method::GET,
+            "/api/customers",
+            &[Sales, OtherLocationSales, Advisor, OtherLocationAdvisor, Manager, OtherLocationManager, Admin],
+        ),
+        Row::new(Method::GET, "/api/customers/me", &[Customer, OtherCustomer]),
+        Row::new(Method::GET, "/api/customers/cus-90001", &[Sales, Advisor, Manager, Admin]),
+        Row::new(Method::GET, "/api/customers/cus-90001/timeline", &[Sales, Advisor, Manager, Admin]),
+        Row::new(Method::PATCH, "/api/customers/cus-90001", &[Sales, Advisor, Manager, Admin])
+            .with_body(json!({"name": "Never Applied", "expected_version": -1})),
+        Row::new(Method::POST, "/api/customers/cus-90001/merge", &[Manager, Admin])
+            .with_body(json!({"duplicate_id": "cus-90001"})),
+        Row::new(
+            Method::GET,
+            "/api/test-drives?from=2031-03-01T00:00:00Z&to=2031-03-10T00:00:00Z",
+            &[Customer, OtherCustomer, Sales, OtherLocationSales, Manager, OtherLocationManager, Admin],
+        ),
+        Row::new(Method::GET, "/api/notifications", &EVERYONE[1..]),
+        Row::new(Method::PUT, "/api/notifications/preferences", &EVERYONE[1..]).with_body(json!({"preferences": []})),
         Row::new(Method::GET, "/api/vehicles", EVERYONE),
         Row::new(Method::GET, format!("/api/vehicles/{vehicle}"), EVERYONE),
         // Identity.
