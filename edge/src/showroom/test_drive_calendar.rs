@@ -164,6 +164,7 @@ pub struct ReminderRun {
 /// `POST /api/test-drives/reminders` (admins): runs the cron's reminder pass now. The cron
 /// trigger is the normal path; this lets an admin (and the integration tests) run it on demand.
 #[utoipa::path(post, path = "/api/test-drives/reminders", tag = "showroom", security(("bearer" = [])),
+    request_body = RunReminders,
     responses((status = 200, description = "How many drives were reminded", body = ReminderRun)))]
 pub async fn run_reminders(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(run_reminders_now(req, ctx).await)
@@ -172,11 +173,17 @@ pub async fn run_reminders(req: Request, ctx: RouteContext<()>) -> Result<Respon
 async fn run_reminders_now(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let principal = crate::platform::auth::require_role(&req, &ctx.env, &[Role::Admin]).await?;
     let env = ctx.env.clone();
-    crate::platform::idempotency::once(&mut req, &env, &principal, |_body| async {
+    crate::platform::idempotency::once(&mut req, &ctx.env, &principal, |body| async move {
+        // The run takes no options: its body is `{}`, and anything else is a mistake worth naming.
+        let _: RunReminders = crate::platform::body::parse_json(&body)?;
         Ok(Response::from_json(&ReminderRun { reminded: send_reminders(&env).await? })?)
     })
     .await
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunReminders {}
 
 #[derive(Deserialize)]
 struct DueRow {
