@@ -28,6 +28,15 @@ test('a sales rep works the lead queue: timers tick, a lead moves on', async () 
   assert.notEqual(await timer.textContent(), before, 'the response timer ticks');
   await page.screenshot({ path: new URL('sales-leads.png', SCREENSHOTS).pathname });
 
+  // Why a lead scored what it did: factor bars the rep can open, named for screen readers too.
+  const scored = page.getByTestId('lead-row').filter({ has: page.locator('details.reasons') }).first();
+  await scored.locator('details.reasons summary').click();
+  const chart = scored.locator('svg[role="img"]');
+  await chart.waitFor({ timeout: 5_000 });
+  assert.match(await chart.locator('title').textContent(), /Why this score/);
+  assert.ok((await chart.locator('rect[stroke="#333"]').count()) > 0, 'a bar per factor');
+  await assertAccessible(page, '/leads with the score factors open');
+
   const id = await waiting.getAttribute('data-lead-id');
   // Pinned by id: once answered, this row no longer matches "Waiting".
   const row = page.locator(`[data-lead-id="${id}"]`);

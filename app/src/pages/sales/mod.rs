@@ -3,6 +3,8 @@
 
 use crate::api::leads::{self, Lead, LeadMove, LeadPage};
 use crate::api::{self, ApiError};
+use crate::charts::factors::{self, Factor};
+use crate::charts::Chart;
 use crate::format::duration;
 use crate::session::current_profile;
 use crate::shell::{EmptyState, ErrorPanel, OfflineBanner, RequireSignIn, Skeleton};
@@ -179,10 +181,14 @@ fn LeadRow(lead: Lead, elapsed: Memo<u64>) -> impl IntoView {
             <div class="order-main">
                 <p class="order-link">{move || lead.with(|l| format!("{} · {} · {}", l.id, l.source.replace('_', " "), l.timeframe.replace('_', " ")))}</p>
                 <p class="order-meta">{move || lead.with(budget)}</p>
-                {move || lead.with(|l| (!l.score_reasons.is_empty()).then(|| view! {
-                    <ul class="reasons" aria-label="Why this score">
-                        {l.score_reasons.iter().map(|r| view! { <li>{format!("{} {:+.2}", r.factor, r.contribution)}</li> }).collect_view()}
-                    </ul>
+                {move || lead.with(|l| (!l.score_reasons.is_empty()).then(|| {
+                    let (svg, caption) = score_factors(l);
+                    view! {
+                        <details class="reasons">
+                            <summary>"Why this score"</summary>
+                            <Chart svg=svg caption=caption/>
+                        </details>
+                    }
                 }))}
             </div>
             <span class="score" data-testid="lead-score" title="Chance this lead buys">
@@ -225,4 +231,17 @@ fn budget(lead: &Lead) -> String {
         (None, Some(max)) => format!("Budget up to {} · prefers {}", money(max), lead.preferred_contact),
         _ => format!("Prefers {}", lead.preferred_contact),
     }
+}
+
+/// The lead's score reasons as factor bars (what raised and what lowered the chance), with the
+/// model that scored it in the caption, so a rep can see why and with what.
+fn score_factors(lead: &Lead) -> (String, String) {
+    let factors: Vec<Factor> = lead
+        .score_reasons
+        .iter()
+        .map(|reason| Factor { name: reason.factor.clone(), contribution: reason.contribution })
+        .collect();
+    let svg = factors::render(&format!("factors-{}", lead.id), "Why this score", &factors);
+    let model = lead.score_model.as_deref().unwrap_or("unknown model");
+    (svg, format!("{} · scored by {model}", factors::describe("Factors", &factors)))
 }
