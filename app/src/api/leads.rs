@@ -1,6 +1,7 @@
 //! The sales lead queue: `/api/leads`.
 
 use super::{bearer, encode_path_segment, get_signed_in, refusal_of, send_signed_in, unexpected, ApiError, Refusal};
+use forecourt_domain::analytics::lead_scoring::Contribution;
 use forecourt_domain::showroom::assignment::ResponseTimer;
 use forecourt_domain::showroom::lead::LeadStatus;
 use gloo_net::http::Request;
@@ -23,20 +24,14 @@ pub struct Lead {
     pub first_response_at: Option<String>,
     pub score: Option<f64>,
     pub score_model: Option<String>,
-    /// Per-factor contributions, when the scoring model sends them.
+    /// Per-factor contributions (the edge's `reasons`, largest first); `null` for an unscored lead.
     #[serde(default)]
-    pub score_reasons: Vec<ScoreReason>,
+    pub reasons: Option<Vec<Contribution>>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
     pub response_target_minutes: i64,
     pub response: ResponseTimer,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScoreReason {
-    pub factor: String,
-    pub contribution: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

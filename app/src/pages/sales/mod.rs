@@ -181,7 +181,7 @@ fn LeadRow(lead: Lead, elapsed: Memo<u64>) -> impl IntoView {
             <div class="order-main">
                 <p class="order-link">{move || lead.with(|l| format!("{} · {} · {}", l.id, l.source.replace('_', " "), l.timeframe.replace('_', " ")))}</p>
                 <p class="order-meta">{move || lead.with(budget)}</p>
-                {move || lead.with(|l| (!l.score_reasons.is_empty()).then(|| {
+                {move || lead.with(|l| l.reasons.as_ref().is_some_and(|r| !r.is_empty()).then(|| {
                     let (svg, caption) = score_factors(l);
                     view! {
                         <details class="reasons">
@@ -237,9 +237,10 @@ fn budget(lead: &Lead) -> String {
 /// model that scored it in the caption, so a rep can see why and with what.
 fn score_factors(lead: &Lead) -> (String, String) {
     let factors: Vec<Factor> = lead
-        .score_reasons
+        .reasons
         .iter()
-        .map(|reason| Factor { name: reason.factor.clone(), contribution: reason.contribution })
+        .flatten()
+        .map(|reason| Factor { name: reason.factor.name().replace('_', " "), contribution: reason.log_odds })
         .collect();
     let svg = factors::render(&format!("factors-{}", lead.id), "Why this score", &factors);
     let model = lead.score_model.as_deref().unwrap_or("unknown model");
