@@ -109,12 +109,7 @@ pub async fn list(db: &D1Database, principal: &Principal, filters: &Filters) -> 
 
 /// An anomaly the caller may see; others are reported as missing, so ids cannot be probed.
 pub async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<AnomalySummary> {
-    let scope = scope(principal)?;
-    let condition = &scope.condition;
-    let sql = format!("SELECT {COLUMNS} FROM anomalies WHERE id = ?1 AND {condition}");
-    let row: Option<AnomalySummary> =
-        db.prepare(sql).bind(&scope.bind(vec![JsValue::from_str(id)]))?.first(None).await?;
-    row.ok_or_else(|| ApiError::NotFound { what: "anomaly", id: id.to_owned() })
+    scope(principal)?.find_one(db, &format!("SELECT {COLUMNS} FROM anomalies WHERE id"), id, "anomaly").await
 }
 
 pub async fn detail(db: &D1Database, summary: AnomalySummary) -> ApiResult<AnomalyDetail> {

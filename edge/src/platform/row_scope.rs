@@ -3,7 +3,9 @@
 
 use super::problem::{ApiError, ApiResult};
 use forecourt_domain::identity::Principal;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
+use worker::D1Database;
 
 pub struct RowScope {
     pub condition: String,
@@ -40,5 +42,20 @@ impl RowScope {
             values.push(value);
         }
         values
+    }
+
+    /// The one row `id` of `select` (a `SELECT … FROM … WHERE` prefix, ending where the id test
+    /// goes, e.g. `"SELECT a, b FROM t WHERE t.id"`) that this scope lets the caller see. Any other
+    /// row answers `404` as `what`, the same as a row that does not exist, so ids cannot be probed.
+    pub async fn find_one<T: DeserializeOwned>(
+        self,
+        db: &D1Database,
+        select: &str,
+        id: &str,
+        what: &'static str,
+    ) -> ApiResult<T> {
+        let sql = format!("{select} = ?1 AND {}", self.condition);
+        let row: Option<T> = db.prepare(sql).bind(&self.bind(vec![JsValue::from_str(id)]))?.first(None).await?;
+        row.ok_or_else(|| ApiError::NotFound { what, id: id.to_owned() })
     }
 }

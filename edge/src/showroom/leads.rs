@@ -102,13 +102,8 @@ pub(crate) fn scope(principal: &Principal) -> ApiResult<RowScope> {
 }
 
 pub(crate) async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<LeadRow> {
-    let scope = scope(principal)?;
-    let condition = &scope.condition;
-    let sql = format!(
-        "SELECT {COLUMNS} FROM leads l JOIN locations loc ON loc.id = l.location_id WHERE l.id = ?1 AND {condition}"
-    );
-    let row: Option<LeadRow> = db.prepare(sql).bind(&scope.bind(vec![JsValue::from_str(id)]))?.first(None).await?;
-    row.ok_or_else(|| ApiError::NotFound { what: "lead", id: id.to_owned() })
+    let select = format!("SELECT {COLUMNS} FROM leads l JOIN locations loc ON loc.id = l.location_id WHERE l.id");
+    scope(principal)?.find_one(db, &select, id, "lead").await
 }
 
 /// `GET /api/leads?status=&limit=&cursor=`: the queue, newest first, with response timers.

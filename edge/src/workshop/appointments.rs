@@ -208,14 +208,7 @@ async fn list_appointments(req: Request, ctx: RouteContext<()>) -> ApiResult<Res
 
 /// An appointment the caller may see; others are missing, so ids cannot be probed.
 pub async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<Appointment> {
-    let scope = scope(principal)?;
-    let condition = &scope.condition;
-    let row: Option<Appointment> = db
-        .prepare(format!("SELECT {COLUMNS} FROM appointments WHERE id = ?1 AND {condition}"))
-        .bind(&scope.bind(vec![text(id)]))?
-        .first(None)
-        .await?;
-    row.ok_or_else(|| ApiError::NotFound { what: "appointment", id: id.to_owned() })
+    scope(principal)?.find_one(db, &format!("SELECT {COLUMNS} FROM appointments WHERE id"), id, "appointment").await
 }
 
 // ----- book -----

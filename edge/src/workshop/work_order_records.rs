@@ -137,12 +137,7 @@ pub async fn list(
 
 /// A work order the caller may see; others are reported as missing, so ids cannot be probed.
 pub async fn find(db: &D1Database, principal: &Principal, id: &str) -> ApiResult<WorkOrderSummary> {
-    let scope = scope(principal)?;
-    let condition = &scope.condition;
-    let sql = format!("SELECT {COLUMNS} FROM work_orders WHERE id = ?1 AND {condition}");
-    let row: Option<WorkOrderSummary> =
-        db.prepare(sql).bind(&scope.bind(vec![JsValue::from_str(id)]))?.first(None).await?;
-    row.ok_or_else(|| ApiError::NotFound { what: "work order", id: id.to_owned() })
+    scope(principal)?.find_one(db, &format!("SELECT {COLUMNS} FROM work_orders WHERE id"), id, "work order").await
 }
 
 pub async fn detail(db: &D1Database, summary: WorkOrderSummary) -> ApiResult<WorkOrderDetail> {
